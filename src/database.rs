@@ -1,0 +1,85 @@
+//! Finding the database: the configured server, or a private local cluster.
+
+use anyhow::Context;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+
+use crate::config::DatabaseArgs;
+use crate::localpg::{LocalPgOptions, LocalPostgres};
+use crate::store::pool;
+
+/// Name of the database daap uses inside its private cluster.
+pub const LOCAL_DATABASE: &str = "daap";
+
+/// A connected pool, plus the private cluster behind it when daap runs one.
+pub struct Database {
+    pub pool: PgPool,
+    local: Option<LocalPostgres>,
+}
+
+impl Database {
+    /// Connect to `DATABASE_URL`, or start (and if needed create) the private cluster.
+    pub async fn open(args: &DatabaseArgs) -> anyhow::Result<Self> {
+        let settings = args.pool_settings();
+        match &args.database_url {
+            Some(url) => {
+                let options: PgConnectOptions = url
+                    .parse()
+                    .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+                let pool = pool::connect(options, &settings).await?;
+                Ok(Self { pool, local: None })
+            }
+            None => {
+                let data_dir = std::path::absolute(args.data_dir.join("postgres"))
+                    .context("could not resolve DAAP_DATA_DIR")?;
+                tracing::warn!(
+                    data_dir = %data_dir.display(),
+                    "DATABASE_URL is not set: running a private PostgreSQL cluster for this process"
+                );
+                let local = LocalPostgres::start(LocalPgOptions {
+                    data_dir,
+                    ephemeral: false,
+                })
+                .await?;
+                let admin = local.connect_options();
+                create_database_if_missing(&admin, LOCAL_DATABASE).await?;
+                let pool = pool::connect(admin.database(LOCAL_DATABASE), &settings).await?;
+                Ok(Self {
+                    pool,
+                    local: Some(local),
+                })
+            }
+        }
+    }
+
+    /// Close the pool and stop the private cluster, if any.
+    pub async fn close(self) -> anyhow::Result<()> {
+        self.pool.close().await;
+        if let Some(local) = self.local {
+            local.stop().await?;
+        }
+        Ok(())
+    }
+}
+
+/// Create `name` unless it exists. Used for the private cluster only: on a configured server
+/// creating databases is the operator's job.
+pub async fn create_database_if_missing(
+    admin: &PgConnectOptions,
+    name: &str,
+) -> anyhow::Result<()> {
+    let mut conn = PgConnection::connect_with(admin).await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
+    if !exists {
+        // `name` is one of our own constants, never client input.
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut conn)
+            .await?;
+    }
+    conn.close().await?;
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! Resource ids as they appear in URLs: `dp:<name>` and `dp:<name>:v<major>.<minor>`.
+
+use super::{DataProductName, Version};
+
+/// A reference to a data product: its latest version, or one exact version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductRef {
+    pub name: DataProductName,
+    pub version: Option<Version>,
+}
+
+impl ProductRef {
+    /// Parse `dp:<name>` or `dp:<name>:v<M>.<m>`, explaining what is wrong otherwise.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let Some(rest) = raw.strip_prefix("dp:") else {
+            return Err(format!(
+                "`{raw}` is not a data product id: ids look like `dp:<name>` or `dp:<name>:v1.0`"
+            ));
+        };
+        let mut parts = rest.split(':');
+        let name = parts.next().unwrap_or_default();
+        let name = DataProductName::parse(name)
+            .map_err(|why| format!("`{raw}` is not a data product id: the name {why}"))?;
+        let version = match parts.next() {
+            None => None,
+            Some(version) => Some(
+                version
+                    .parse::<Version>()
+                    .map_err(|why| format!("`{raw}` is not a data product id: {why}"))?,
+            ),
+        };
+        if parts.next().is_some() {
+            return Err(format!(
+                "`{raw}` is not a data product id: ids look like `dp:<name>` or `dp:<name>:v1.0`"
+            ));
+        }
+        Ok(Self { name, version })
+    }
+
+    /// The id of the product across all its versions.
+    pub fn product_id(name: &DataProductName) -> String {
+        format!("dp:{name}")
+    }
+
+    /// The id of one version of the product.
+    pub fn versioned_id(name: &DataProductName, version: Version) -> String {
+        format!("dp:{name}:{version}")
+    }
+}

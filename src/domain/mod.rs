@@ -1,0 +1,13 @@
+//! Domain types: values that cannot exist in an invalid state past the HTTP edge.
+
+pub mod changes;
+pub mod id;
+pub mod name;
+pub mod product;
+pub mod version;
+
+pub use changes::ChangeSet;
+pub use id::ProductRef;
+pub use name::DataProductName;
+pub use product::{ProductFields, Status};
+pub use version::{Bump, Version};

@@ -1,0 +1,238 @@
+//! The one error type at the HTTP boundary, rendered as RFC 9457 `application/problem+json`.
+//!
+//! Handlers return `Result<_, ApiError>` and use `?` everywhere. Anything a client can cause maps
+//! to a 4xx with a useful `detail`; anything else becomes a 500 whose body carries only an error
+//! id, while the cause goes to the log (never SQL or stack traces to clients).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One problem with one part of the request body or query, located by a JSON Pointer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// JSON Pointer (RFC 6901) into the request body, e.g. `/tags/owner`; `""` is the whole body.
+    pub pointer: String,
+    /// What is wrong and what would be accepted.
+    pub detail: String,
+}
+
+impl FieldError {
+    pub fn new(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// The RFC 9457 problem document daap sends for every error.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    /// Stable, machine-readable problem type (a URN), e.g. `urn:daap:problem:validation`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// Short summary of the problem type; the same for every occurrence.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong for this request, in words meant for the caller.
+    pub detail: String,
+    /// Every problem found in the request at once (validation errors only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// The resource's current `ETag` (precondition failures only), so a client can re-read and retry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_etag: Option<String>,
+    /// Correlates a 500 with the server log (server errors only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_id: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{detail}")]
+    Validation {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{detail}")]
+    PreconditionFailed {
+        detail: String,
+        current_etag: Option<String>,
+    },
+    #[error("{0}")]
+    PreconditionRequired(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("request body is larger than the limit of {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 422 for one field.
+    pub fn invalid_field(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+        let error = FieldError::new(pointer, detail);
+        Self::Validation {
+            detail: format!("{}: {}", display_pointer(&error.pointer), error.detail),
+            errors: vec![error],
+        }
+    }
+
+    /// A 422 for a list of problems (must be non-empty).
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [one] => format!("{}: {}", display_pointer(&one.pointer), one.detail),
+            many => format!(
+                "the request has {} invalid fields; see `errors`",
+                many.len()
+            ),
+        };
+        Self::Validation { detail, errors }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable slug that ends the problem `type` URN.
+    fn slug(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad-request",
+            Self::Validation { .. } => "validation",
+            Self::NotFound(_) => "not-found",
+            Self::Conflict(_) => "conflict",
+            Self::PreconditionFailed { .. } => "precondition-failed",
+            Self::PreconditionRequired(_) => "precondition-required",
+            Self::UnsupportedMediaType(_) => "unsupported-media-type",
+            Self::PayloadTooLarge { .. } => "payload-too-large",
+            Self::MethodNotAllowed(_) => "method-not-allowed",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        let status = self.status();
+        let mut problem = Problem {
+            problem_type: format!("urn:daap:problem:{}", self.slug()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            errors: Vec::new(),
+            current_etag: None,
+            error_id: None,
+        };
+        match self {
+            Self::Validation { errors, .. } => problem.errors = errors.clone(),
+            Self::PreconditionFailed { current_etag, .. } => {
+                problem.current_etag = current_etag.clone()
+            }
+            Self::Internal(cause) => {
+                let error_id = new_error_id();
+                tracing::error!(error.id = %error_id, error.cause = ?cause, "internal error");
+                problem.detail =
+                    "the server failed to handle this request; quote `errorId` when reporting it"
+                        .to_owned();
+                problem.error_id = Some(error_id);
+            }
+            _ => {}
+        }
+        problem
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        problem_response(&self.to_problem())
+    }
+}
+
+/// Serialise a problem with the right status and media type.
+pub fn problem_response(problem: &Problem) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_vec(problem).unwrap_or_default();
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response
+}
+
+impl From<sqlx::Error> for ApiError {
+    /// Database errors a client can trigger by racing another client become 409/503; the rest
+    /// are internal. Named unique constraints are mapped where they are violated, not here.
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::PoolTimedOut => {
+                Self::Unavailable("the database is busy; retry shortly".to_owned())
+            }
+            sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                tracing::warn!(error = %error, "database unavailable");
+                Self::Unavailable("the database is unavailable; retry shortly".to_owned())
+            }
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("40001" | "40P01")) =>
+            {
+                Self::Conflict(
+                    "a concurrent change to the same resource won; re-read it and retry".to_owned(),
+                )
+            }
+            _ => Self::Internal(anyhow::Error::new(error)),
+        }
+    }
+}
+
+/// Whether `error` is a violation of the unique constraint or index called `name`.
+pub fn is_unique_violation(error: &sqlx::Error, name: &str) -> bool {
+    match error {
+        sqlx::Error::Database(db) => {
+            db.code().as_deref() == Some("23505") && db.constraint() == Some(name)
+        }
+        _ => false,
+    }
+}
+
+fn display_pointer(pointer: &str) -> &str {
+    if pointer.is_empty() { "body" } else { pointer }
+}
+
+/// Short random id to correlate a 500 with the log line that explains it.
+fn new_error_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default();
+    format!("{:x}-{:x}", nanos, COUNTER.fetch_add(1, Ordering::Relaxed))
+}

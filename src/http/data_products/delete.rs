@@ -1,0 +1,54 @@
+//! `DELETE /v1/data-products/{id}`: delete a product, freeing its name; the deletion is recorded.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+
+use crate::error::{ApiError, Problem};
+use crate::http::AppState;
+use crate::http::actor::Actor;
+use crate::http::preconditions::check_if_match;
+use crate::store::products;
+
+use super::{ensure_latest, etag_of, parse_id, product_not_found};
+
+/// Delete a data product
+///
+/// Afterwards the product and all its versions answer 404 and its name can be registered
+/// again. Who deleted it and when is kept for audit.
+#[utoipa::path(
+    delete,
+    path = "/v1/data-products/{id}",
+    operation_id = "delete_data_product",
+    tag = "data products",
+    params(
+        ("id" = String, Path, description = "`dp:<name>`, or `dp:<name>:v<M>.<m>` naming the latest version", example = "dp:hmpps_use_of_force"),
+        ("If-Match" = Option<String>, Header, description = "Only delete if the current entity tag matches"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The id names a version that is not the latest", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match the current version", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete_data_product(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    actor: Actor,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let reference = parse_id(&id)?;
+    let mut tx = state.pool.begin().await?;
+    let current = products::lock_current(&mut tx, &reference.name)
+        .await?
+        .ok_or_else(|| product_not_found(&reference))?;
+    ensure_latest(&reference, &current)?;
+    check_if_match(&headers, &etag_of(&current))?;
+    products::mark_deleted(&mut tx, current.product_id, actor.id()).await?;
+    tx.commit().await?;
+    tracing::info!(product.name = %reference.name, "data product deleted");
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,72 @@
+//! `GET /v1/data-products/{id}`: one product, latest or an exact version.
+
+use axum::extract::{Path, State};
+use axum::http::header::ETAG;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::{ApiError, Problem};
+use crate::http::AppState;
+use crate::http::preconditions::if_none_match_hits;
+use crate::store::products;
+
+use super::json::DataProduct;
+use super::{etag_of, parse_id, product_not_found, product_response};
+
+/// Get a data product
+///
+/// `{id}` is `dp:<name>` for the latest version or `dp:<name>:v<M>.<m>` for that exact
+/// version, which never changes once made.
+#[utoipa::path(
+    get,
+    path = "/v1/data-products/{id}",
+    operation_id = "get_data_product",
+    tag = "data products",
+    params(
+        ("id" = String, Path, description = "`dp:<name>` or `dp:<name>:v<M>.<m>`", example = "dp:hmpps_use_of_force"),
+        ("If-None-Match" = Option<String>, Header, description = "Answer 304 if the entity tag still matches"),
+    ),
+    responses(
+        (status = 200, description = "The product", body = DataProduct,
+            headers(("ETag" = String, description = "Entity tag of this version"))),
+        (status = 304, description = "Not modified since the given entity tag"),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product or version", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_data_product(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let reference = parse_id(&id)?;
+    let mut conn = state.pool.acquire().await?;
+    let row = match reference.version {
+        None => products::find_current(&mut conn, &reference.name).await?,
+        Some(version) => products::find_version(&mut conn, &reference.name, version).await?,
+    };
+    let Some(row) = row else {
+        return Err(match reference.version {
+            None => product_not_found(&reference),
+            Some(version) => match products::find_current(&mut conn, &reference.name).await? {
+                Some(current) => ApiError::NotFound(format!(
+                    "dp:{} has no version {version}; its latest version is {}",
+                    reference.name,
+                    current.version()
+                )),
+                None => product_not_found(&reference),
+            },
+        });
+    };
+    let etag = etag_of(&row);
+    if if_none_match_hits(&headers, &etag) {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            response.headers_mut().insert(ETAG, value);
+        }
+        return Ok(response);
+    }
+    Ok(product_response(StatusCode::OK, &row))
+}

@@ -1,0 +1,94 @@
+//! `GET /v1/data-products`: the latest version of every product, a page at a time.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+
+use crate::domain::Status;
+use crate::error::{ApiError, Problem};
+use crate::http::AppState;
+use crate::http::extract::ApiQuery;
+use crate::http::pagination::{decode_cursor, encode_cursor, page_size};
+use crate::store::products::{self, ListFilter};
+
+use super::json::{DataProduct, DataProductPage};
+
+/// Query parameters of the product list. Filters combine with AND.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Only products in this domain (exact match).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Only products with this status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// Only products owned by this email (case-insensitive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Only products whose name or description contains this text (case-insensitive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Opaque cursor from a previous page's `nextLink`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// List data products
+///
+/// The latest version of every registered product, ordered by name, a page at a time.
+/// Follow `nextLink` until it is absent.
+#[utoipa::path(
+    get,
+    path = "/v1/data-products",
+    operation_id = "list_data_products",
+    tag = "data products",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of products", body = DataProductPage),
+        (status = 400, description = "Invalid query parameter or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_data_products(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<DataProductPage>, ApiError> {
+    let size = page_size(query.limit)?;
+    let after: String = match &query.cursor {
+        Some(cursor) => decode_cursor(cursor)?,
+        None => String::new(),
+    };
+    let filter = ListFilter {
+        domain: query.domain.clone(),
+        status: query.status,
+        owner: query.owner.clone(),
+        text: query.q.clone().filter(|q| !q.is_empty()),
+    };
+    let mut conn = state.pool.acquire().await?;
+    let mut rows = products::list_current(&mut conn, &filter, &after, i64::from(size) + 1).await?;
+    let next_link = if rows.len() > size as usize {
+        rows.truncate(size as usize);
+        let last = rows.last().map(|row| row.name.clone()).unwrap_or_default();
+        let next = ListQuery {
+            cursor: Some(encode_cursor(last)),
+            ..query
+        };
+        Some(format!(
+            "/v1/data-products?{}",
+            serde_urlencoded::to_string(&next).map_err(anyhow::Error::from)?
+        ))
+    } else {
+        None
+    };
+    Ok(Json(DataProductPage {
+        value: rows.iter().map(DataProduct::from_row).collect(),
+        next_link,
+    }))
+}

@@ -1,0 +1,86 @@
+//! `/v1/data-products`: register, list, read, update and delete data products, and read their
+//! version history. One file per operation.
+
+mod create;
+mod delete;
+mod get;
+pub mod json;
+mod list;
+mod update;
+mod versions;
+
+use axum::Json;
+use axum::http::header::{ETAG, LOCATION};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::domain::ProductRef;
+use crate::error::ApiError;
+use crate::http::AppState;
+use crate::http::preconditions::product_etag;
+use crate::store::products::ProductVersionRow;
+
+use json::DataProduct;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(
+            create::register_data_product,
+            list::list_data_products
+        ))
+        .routes(routes!(
+            get::get_data_product,
+            update::update_data_product,
+            delete::delete_data_product
+        ))
+        .routes(routes!(versions::list_data_product_versions))
+}
+
+/// Parse a `{id}` path segment; a malformed id is a 400.
+fn parse_id(raw: &str) -> Result<ProductRef, ApiError> {
+    ProductRef::parse(raw).map_err(ApiError::BadRequest)
+}
+
+fn etag_of(row: &ProductVersionRow) -> String {
+    product_etag(row.product_id, row.major, row.minor)
+}
+
+/// A product body with its `ETag` (and `Location`, for a registration).
+fn product_response(status: StatusCode, row: &ProductVersionRow) -> Response {
+    let body = DataProduct::from_row(row);
+    let location =
+        (status == StatusCode::CREATED).then(|| format!("/v1/data-products/{}", body.id));
+    let mut response = (status, Json(body)).into_response();
+    let headers = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(&etag_of(row)) {
+        headers.insert(ETAG, etag);
+    }
+    if let Some(location) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(LOCATION, location);
+    }
+    response
+}
+
+/// A product id in a write is only accepted for the latest version, where it acts as a
+/// precondition; writing through an older version would silently discard later changes.
+fn ensure_latest(reference: &ProductRef, current: &ProductVersionRow) -> Result<(), ApiError> {
+    match reference.version {
+        Some(version) if version != current.version() => Err(ApiError::Conflict(format!(
+            "dp:{name}:{version} is not the latest version of dp:{name} (that is {latest}); \
+             old versions are immutable, so write to dp:{name} or dp:{name}:{latest}",
+            name = reference.name,
+            latest = current.version()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// 404 for a product that does not exist (or was deleted).
+fn product_not_found(reference: &ProductRef) -> ApiError {
+    ApiError::NotFound(format!(
+        "no data product dp:{} is registered",
+        reference.name
+    ))
+}

@@ -1,0 +1,80 @@
+//! `PUT /v1/data-products/{id}`: replace the editable metadata, making a minor version.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use crate::domain::{Bump, ChangeSet, ProductFields};
+use crate::error::{ApiError, Problem};
+use crate::http::AppState;
+use crate::http::actor::Actor;
+use crate::http::extract::JsonBody;
+use crate::http::preconditions::check_if_match;
+use crate::store::products::{self, NewVersion};
+
+use super::json::{DataProduct, DataProductFields};
+use super::{ensure_latest, etag_of, parse_id, product_not_found, product_response};
+
+/// Update a data product's metadata
+///
+/// A full replacement of every editable field except `name`. Any change makes a new minor
+/// version; a request that changes nothing returns the current version and writes nothing.
+#[utoipa::path(
+    put,
+    path = "/v1/data-products/{id}",
+    operation_id = "update_data_product",
+    tag = "data products",
+    params(
+        ("id" = String, Path, description = "`dp:<name>`, or `dp:<name>:v<M>.<m>` naming the latest version", example = "dp:hmpps_use_of_force"),
+        ("If-Match" = Option<String>, Header, description = "Only update if the current entity tag matches"),
+    ),
+    request_body = DataProductFields,
+    responses(
+        (status = 200, description = "The product after the update (a new version if anything changed)", body = DataProduct,
+            headers(("ETag" = String, description = "Entity tag of the resulting version"))),
+        (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The id names a version that is not the latest", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match the current version", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (all of them listed in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_data_product(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    actor: Actor,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let reference = parse_id(&id)?;
+    let fields = ProductFields::parse(&body, &state.policy)?;
+    let mut tx = state.pool.begin().await?;
+    let current = products::lock_current(&mut tx, &reference.name)
+        .await?
+        .ok_or_else(|| product_not_found(&reference))?;
+    ensure_latest(&reference, &current)?;
+    check_if_match(&headers, &etag_of(&current))?;
+    let changed = current.fields().changed_fields(&fields);
+    if changed.is_empty() {
+        return Ok(product_response(StatusCode::OK, &current));
+    }
+    let changes = ChangeSet::metadata(&changed);
+    let row = products::append_version(
+        &mut tx,
+        &current,
+        NewVersion {
+            bump: Bump::Minor,
+            changes: serde_json::to_value(&changes).map_err(anyhow::Error::from)?,
+            fields: &fields,
+            actor: actor.id(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(product.name = %reference.name, product.version = %row.version(), "data product updated");
+    Ok(product_response(StatusCode::OK, &row))
+}

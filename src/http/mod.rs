@@ -1,0 +1,75 @@
+//! The HTTP layer: routing, extractors, and one module per resource.
+
+pub mod actor;
+pub mod data_products;
+pub mod extract;
+pub mod health;
+pub mod pagination;
+pub mod preconditions;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Uri};
+use axum::response::{IntoResponse, Response};
+use sqlx::PgPool;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::domain::product::MetadataPolicy;
+use crate::error::ApiError;
+use crate::openapi::ApiDoc;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub policy: Arc<MetadataPolicy>,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+}
+
+/// The route table and its OpenAPI document, declared together so they cannot drift apart.
+pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::router())
+        .merge(data_products::router())
+        .split_for_parts()
+}
+
+/// The OpenAPI document of the whole API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().1
+}
+
+/// The complete application: routes, `/openapi.json`, Swagger UI at `/docs`, error fallbacks
+/// and middleware.
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.body_limit;
+    let (router, openapi) = routes();
+    router
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                ApiError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+            },
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found(uri: Uri) -> Response {
+    ApiError::NotFound(format!("no resource at {}", uri.path())).into_response()
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    ApiError::MethodNotAllowed(format!("{method} is not supported on {}", uri.path()))
+        .into_response()
+}

@@ -1,0 +1,12 @@
+//! daap, the Data-as-a-Product API. See docs/architecture.md for how the pieces fit.
+
+pub mod config;
+pub mod database;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod localpg;
+pub mod openapi;
+pub mod server;
+pub mod store;
+pub mod validation;

@@ -1,0 +1,337 @@
+//! Reading and writing data products and their versions.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use sqlx::PgConnection;
+use sqlx::types::Json;
+use time::OffsetDateTime;
+
+use crate::domain::{Bump, DataProductName, ProductFields, Status, Version};
+use crate::error::{ApiError, is_unique_violation};
+
+/// One version of one product, as stored: everything a product response needs.
+#[derive(Debug, Clone)]
+pub struct ProductVersionRow {
+    pub product_id: i64,
+    pub name: String,
+    pub created_at: OffsetDateTime,
+    pub seq: i32,
+    pub major: i32,
+    pub minor: i32,
+    pub bump: Bump,
+    pub changes: Value,
+    pub description: String,
+    pub domain: String,
+    pub data_product_owner: String,
+    pub data_product_owner_display_name: String,
+    pub data_product_maintainer: Option<String>,
+    pub data_product_maintainer_display_name: Option<String>,
+    pub email: String,
+    pub status: Status,
+    pub retention_period: i32,
+    pub dpia_required: bool,
+    pub tags: Json<BTreeMap<String, String>>,
+    pub updated_at: OffsetDateTime,
+    pub updated_by: String,
+}
+
+impl ProductVersionRow {
+    pub fn version(&self) -> Version {
+        Version {
+            major: self.major,
+            minor: self.minor,
+        }
+    }
+
+    pub fn fields(&self) -> ProductFields {
+        ProductFields {
+            description: self.description.clone(),
+            domain: self.domain.clone(),
+            owner: self.data_product_owner.clone(),
+            owner_display_name: self.data_product_owner_display_name.clone(),
+            maintainer: self.data_product_maintainer.clone(),
+            maintainer_display_name: self.data_product_maintainer_display_name.clone(),
+            email: self.email.clone(),
+            status: self.status,
+            retention_period: self.retention_period,
+            dpia_required: self.dpia_required,
+            tags: self.tags.0.clone(),
+        }
+    }
+}
+
+/// Select one product version joined with its product; `$filter` completes the query.
+macro_rules! select_product_version {
+    ($filter:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            ProductVersionRow,
+            r#"SELECT p.id AS product_id, p.name, p.created_at, v.seq, v.major, v.minor,
+                      v.bump AS "bump: Bump", v.changes, v.description, v.domain,
+                      v.data_product_owner, v.data_product_owner_display_name,
+                      v.data_product_maintainer, v.data_product_maintainer_display_name,
+                      v.email, v.status AS "status: Status", v.retention_period,
+                      v.dpia_required, v.tags AS "tags: Json<BTreeMap<String, String>>",
+                      v.created_at AS updated_at, v.created_by AS updated_by
+               FROM data_products p
+               JOIN data_product_versions v ON v.product_id = p.id "# + $filter
+            $(, $arg)*
+        )
+    };
+}
+
+/// The latest version of the live product called `name`.
+pub async fn find_current(
+    conn: &mut PgConnection,
+    name: &DataProductName,
+) -> Result<Option<ProductVersionRow>, sqlx::Error> {
+    select_product_version!(
+        "WHERE p.name = $1 AND p.deleted_at IS NULL AND v.seq = p.current_seq",
+        name.as_str()
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// One exact version of the live product called `name`.
+pub async fn find_version(
+    conn: &mut PgConnection,
+    name: &DataProductName,
+    version: Version,
+) -> Result<Option<ProductVersionRow>, sqlx::Error> {
+    select_product_version!(
+        "WHERE p.name = $1 AND p.deleted_at IS NULL AND v.major = $2 AND v.minor = $3",
+        name.as_str(),
+        version.major,
+        version.minor
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// The latest version of the live product called `name`, with the product row locked until
+/// the transaction ends, so that every writer of one product goes one after the other.
+///
+/// The lock is taken by its own statement first: a `SELECT ... FOR UPDATE` that joins the
+/// versions would, after waiting for a concurrent writer, re-check the join against the
+/// version row it saw *before* waiting and wrongly find nothing. The second statement runs
+/// with a fresh snapshot that includes the version the previous writer committed.
+pub async fn lock_current(
+    conn: &mut PgConnection,
+    name: &DataProductName,
+) -> Result<Option<ProductVersionRow>, sqlx::Error> {
+    let locked = sqlx::query_scalar!(
+        "SELECT id FROM data_products WHERE name = $1 AND deleted_at IS NULL FOR UPDATE",
+        name.as_str()
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(product_id) = locked else {
+        return Ok(None);
+    };
+    select_product_version!("WHERE p.id = $1 AND v.seq = p.current_seq", product_id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Filters of the product list; every one is optional.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub domain: Option<String>,
+    pub status: Option<Status>,
+    pub owner: Option<String>,
+    pub text: Option<String>,
+}
+
+/// Up to `limit` current product versions with a name after `after`, in name order.
+pub async fn list_current(
+    conn: &mut PgConnection,
+    filter: &ListFilter,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<ProductVersionRow>, sqlx::Error> {
+    select_product_version!(
+        "WHERE p.deleted_at IS NULL AND v.seq = p.current_seq AND p.name > $1
+           AND ($2::text IS NULL OR v.domain = $2)
+           AND ($3::product_status IS NULL OR v.status = $3)
+           AND ($4::text IS NULL OR lower(v.data_product_owner) = lower($4))
+           AND ($5::text IS NULL OR strpos(lower(p.name), lower($5)) > 0
+                OR strpos(lower(v.description), lower($5)) > 0)
+         ORDER BY p.name
+         LIMIT $6",
+        after,
+        filter.domain.as_deref(),
+        filter.status as Option<Status>,
+        filter.owner.as_deref(),
+        filter.text.as_deref(),
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Register a product at `v1.0` in one statement. A live product of that name -> 409.
+pub async fn insert_product(
+    conn: &mut PgConnection,
+    name: &DataProductName,
+    fields: &ProductFields,
+    actor: &str,
+) -> Result<ProductVersionRow, ApiError> {
+    let inserted = sqlx::query!(
+        r#"WITH product AS (
+               INSERT INTO data_products (name, current_seq, created_by)
+               VALUES ($1, 1, $2)
+               RETURNING id, created_at
+           )
+           INSERT INTO data_product_versions (
+               product_id, seq, major, minor, bump, changes, description, domain,
+               data_product_owner, data_product_owner_display_name, data_product_maintainer,
+               data_product_maintainer_display_name, email, status, retention_period,
+               dpia_required, tags, created_at, created_by)
+           SELECT id, 1, 1, 0, 'initial', '{}', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+                  created_at, $2
+           FROM product
+           RETURNING product_id, created_at"#,
+        name.as_str(),
+        actor,
+        fields.description,
+        fields.domain,
+        fields.owner,
+        fields.owner_display_name,
+        fields.maintainer.as_deref(),
+        fields.maintainer_display_name.as_deref(),
+        fields.email,
+        fields.status as Status,
+        fields.retention_period,
+        fields.dpia_required,
+        Json(&fields.tags) as _,
+    )
+    .fetch_one(conn)
+    .await
+    .map_err(|error| {
+        if is_unique_violation(&error, "data_products_live_name_key") {
+            ApiError::Conflict(format!(
+                "a data product called `{name}` is already registered; \
+                 update it with PUT /v1/data-products/dp:{name}"
+            ))
+        } else {
+            error.into()
+        }
+    })?;
+    Ok(ProductVersionRow {
+        product_id: inserted.product_id,
+        name: name.to_string(),
+        created_at: inserted.created_at,
+        seq: 1,
+        major: Version::FIRST.major,
+        minor: Version::FIRST.minor,
+        bump: Bump::Initial,
+        changes: serde_json::json!({}),
+        description: fields.description.clone(),
+        domain: fields.domain.clone(),
+        data_product_owner: fields.owner.clone(),
+        data_product_owner_display_name: fields.owner_display_name.clone(),
+        data_product_maintainer: fields.maintainer.clone(),
+        data_product_maintainer_display_name: fields.maintainer_display_name.clone(),
+        email: fields.email.clone(),
+        status: fields.status,
+        retention_period: fields.retention_period,
+        dpia_required: fields.dpia_required,
+        tags: Json(fields.tags.clone()),
+        updated_at: inserted.created_at,
+        updated_by: actor.to_owned(),
+    })
+}
+
+/// What a new version records about how it came to be.
+pub struct NewVersion<'a> {
+    pub bump: Bump,
+    pub changes: Value,
+    pub fields: &'a ProductFields,
+    pub actor: &'a str,
+}
+
+/// Append the version after `current` and make it the product's latest. The caller must hold
+/// the product's row lock ([`lock_current`]) in the same transaction.
+pub async fn append_version(
+    conn: &mut PgConnection,
+    current: &ProductVersionRow,
+    new: NewVersion<'_>,
+) -> Result<ProductVersionRow, sqlx::Error> {
+    let seq = current.seq + 1;
+    let version = current.version().bumped(new.bump);
+    let fields = new.fields;
+    let created_at = sqlx::query_scalar!(
+        r#"WITH version AS (
+               INSERT INTO data_product_versions (
+                   product_id, seq, major, minor, bump, changes, description, domain,
+                   data_product_owner, data_product_owner_display_name, data_product_maintainer,
+                   data_product_maintainer_display_name, email, status, retention_period,
+                   dpia_required, tags, created_by)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                       $17, $18)
+               RETURNING created_at
+           ), head AS (
+               UPDATE data_products SET current_seq = $2 WHERE id = $1
+           )
+           SELECT created_at FROM version"#,
+        current.product_id,
+        seq,
+        version.major,
+        version.minor,
+        new.bump as Bump,
+        new.changes,
+        fields.description,
+        fields.domain,
+        fields.owner,
+        fields.owner_display_name,
+        fields.maintainer.as_deref(),
+        fields.maintainer_display_name.as_deref(),
+        fields.email,
+        fields.status as Status,
+        fields.retention_period,
+        fields.dpia_required,
+        Json(&fields.tags) as _,
+        new.actor,
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(ProductVersionRow {
+        seq,
+        major: version.major,
+        minor: version.minor,
+        bump: new.bump,
+        changes: new.changes,
+        description: fields.description.clone(),
+        domain: fields.domain.clone(),
+        data_product_owner: fields.owner.clone(),
+        data_product_owner_display_name: fields.owner_display_name.clone(),
+        data_product_maintainer: fields.maintainer.clone(),
+        data_product_maintainer_display_name: fields.maintainer_display_name.clone(),
+        email: fields.email.clone(),
+        status: fields.status,
+        retention_period: fields.retention_period,
+        dpia_required: fields.dpia_required,
+        tags: Json(fields.tags.clone()),
+        updated_at: created_at,
+        updated_by: new.actor.to_owned(),
+        ..current.clone()
+    })
+}
+
+/// Mark a product deleted (recording who and when), which frees its name. The caller must hold
+/// the product's row lock.
+pub async fn mark_deleted(
+    conn: &mut PgConnection,
+    product_id: i64,
+    actor: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE data_products SET deleted_at = now(), deleted_by = $2 WHERE id = $1",
+        product_id,
+        actor
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

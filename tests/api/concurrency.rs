@@ -1,0 +1,169 @@
+//! Many clients writing one product at once: no 500, no lost update, no duplicate, no gap.
+
+use std::sync::Arc;
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::{TestApp, product, product_fields};
+
+const CLIENTS: usize = 32;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_updates_each_make_one_version_with_no_gaps() {
+    let app = Arc::new(TestApp::new().await);
+    app.register(&product("prisons")).await;
+
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|i| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let mut fields = product_fields("prisons");
+                fields["description"] = json!(format!("edit {i}"));
+                app.put("/v1/data-products/dp:prisons", &fields).await
+            })
+        })
+        .collect();
+    let mut versions = Vec::new();
+    for task in tasks {
+        let response = task.await.unwrap();
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+        versions.push(response.body["version"].as_str().unwrap().to_owned());
+    }
+
+    versions.sort_by_key(|v| v[3..].parse::<u32>().unwrap());
+    let expected: Vec<String> = (1..=CLIENTS).map(|m| format!("v1.{m}")).collect();
+    assert_eq!(
+        versions, expected,
+        "every update got its own version, none twice, no gaps"
+    );
+    let seqs: Vec<i32> = sqlx::query_scalar("SELECT seq FROM data_product_versions ORDER BY seq")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(seqs, (1..=CLIENTS as i32 + 1).collect::<Vec<_>>());
+    // The latest version holds the last writer's whole body (nothing merged or lost).
+    let latest = app.get("/v1/data-products/dp:prisons").await;
+    let last_writer = sqlx::query_scalar::<_, String>(
+        "SELECT description FROM data_product_versions ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(latest.body["description"], json!(last_writer));
+    assert_eq!(latest.body["version"], format!("v1.{CLIENTS}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_conditional_updates_from_one_read_let_exactly_one_win() {
+    let app = Arc::new(TestApp::new().await);
+    let etag = app.register(&product("prisons")).await.etag();
+
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|i| {
+            let app = app.clone();
+            let etag = etag.clone();
+            tokio::spawn(async move {
+                let mut fields = product_fields("prisons");
+                fields["description"] = json!(format!("edit {i}"));
+                app.call(
+                    Method::PUT,
+                    "/v1/data-products/dp:prisons",
+                    Some(&fields),
+                    &[("if-match", &etag)],
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    let mut precondition_failed = 0;
+    for task in tasks {
+        let response = task.await.unwrap();
+        match response.status {
+            StatusCode::OK => ok += 1,
+            StatusCode::PRECONDITION_FAILED => precondition_failed += 1,
+            other => panic!("unexpected {other}: {}", response.text),
+        }
+    }
+    assert_eq!(ok, 1);
+    assert_eq!(precondition_failed, CLIENTS - 1);
+    assert_eq!(
+        app.get("/v1/data-products/dp:prisons").await.body["version"],
+        "v1.1"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_registrations_of_one_name_create_exactly_one_product() {
+    let app = Arc::new(TestApp::new().await);
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|i| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let mut body = product("prisons");
+                body["description"] = json!(format!("attempt {i}"));
+                app.post("/v1/data-products", &body).await
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for task in tasks {
+        let response = task.await.unwrap();
+        match response.status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => {
+                response.assert_problem(StatusCode::CONFLICT);
+            }
+            other => panic!("unexpected {other}: {}", response.text),
+        }
+    }
+    assert_eq!(created, 1);
+    let (products, versions): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM data_products), (SELECT count(*) FROM data_product_versions)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((products, versions), (1, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn updates_racing_a_delete_never_fail_with_a_server_error() {
+    let app = Arc::new(TestApp::new().await);
+    app.register(&product("prisons")).await;
+    let mut tasks = Vec::new();
+    for i in 0..CLIENTS {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            if i == CLIENTS / 2 {
+                app.delete("/v1/data-products/dp:prisons").await
+            } else {
+                let mut fields = product_fields("prisons");
+                fields["retentionPeriod"] = json!(i);
+                app.put("/v1/data-products/dp:prisons", &fields).await
+            }
+        }));
+    }
+    let mut deleted = 0;
+    for task in tasks {
+        let response = task.await.unwrap();
+        match response.status {
+            StatusCode::NO_CONTENT => deleted += 1,
+            StatusCode::OK => {}
+            StatusCode::NOT_FOUND => {
+                response.assert_problem(StatusCode::NOT_FOUND);
+            }
+            other => panic!("unexpected {other}: {}", response.text),
+        }
+    }
+    assert_eq!(deleted, 1);
+    app.get("/v1/data-products/dp:prisons")
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    let seqs: Vec<i32> = sqlx::query_scalar("SELECT seq FROM data_product_versions ORDER BY seq")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(seqs, (1..=seqs.len() as i32).collect::<Vec<_>>(), "no gaps");
+}

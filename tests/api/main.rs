@@ -1,0 +1,15 @@
+//! The one integration-test binary: every test goes through the real router against a real
+//! PostgreSQL database of its own.
+
+mod concurrency;
+mod domain_parsing;
+mod errors;
+mod health;
+mod openapi;
+mod products_delete;
+mod products_get;
+mod products_list;
+mod products_register;
+mod products_update;
+mod products_versions;
+mod support;

@@ -12,6 +12,8 @@ use crate::error::{ApiError, FieldError};
 
 pub struct Fields<'a> {
     object: &'a Map<String, Value>,
+    /// JSON Pointer of this object inside the request body (`""` for the body itself).
+    base: String,
     known: BTreeSet<String>,
     errors: Vec<FieldError>,
 }
@@ -19,15 +21,23 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Start reading `body`, which must be a JSON object.
     pub fn of(body: &'a Value) -> Result<Self, ApiError> {
-        match body {
+        Self::nested(body, String::new()).map_err(|error| {
+            ApiError::invalid_field(error.pointer, "the body must be a JSON object")
+        })
+    }
+
+    /// Read an object found at `base` inside the body (e.g. `/columns/3`).
+    pub fn nested(value: &'a Value, base: String) -> Result<Self, FieldError> {
+        match value {
             Value::Object(object) => Ok(Self {
                 object,
+                base,
                 known: BTreeSet::new(),
                 errors: Vec::new(),
             }),
-            _ => Err(ApiError::invalid_field(
-                "",
-                "the body must be a JSON object",
+            other => Err(FieldError::new(
+                base,
+                format!("must be an object, not {}", json_kind(other)),
             )),
         }
     }
@@ -35,12 +45,13 @@ impl<'a> Fields<'a> {
     /// Record a problem with `key`.
     pub fn error(&mut self, key: &str, detail: impl Into<String>) {
         self.known.insert(key.to_owned());
-        self.errors.push(FieldError::new(pointer(key), detail));
+        let path = self.pointer(key);
+        self.errors.push(FieldError::new(path, detail));
     }
 
     /// Record a problem at a pointer below `key` (e.g. one entry of a map).
     pub fn error_at(&mut self, key: &str, child: &str, detail: impl Into<String>) {
-        let path = format!("{}/{}", pointer(key), escape(child));
+        let path = format!("{}/{}", self.pointer(key), escape(child));
         self.errors.push(FieldError::new(path, detail));
     }
 
@@ -55,7 +66,8 @@ impl<'a> Fields<'a> {
         match self.optional_string(key, max_chars) {
             Some(value) => value,
             None => {
-                if !self.errors.iter().any(|e| e.pointer == pointer(key)) {
+                let path = self.pointer(key);
+                if !self.errors.iter().any(|e| e.pointer == path) {
                     self.error(key, "is required");
                 }
                 String::new()
@@ -66,16 +78,47 @@ impl<'a> Fields<'a> {
     /// A string that may be absent or `null`; if present it must be non-empty after trimming.
     /// Surrounding whitespace is removed.
     pub fn optional_string(&mut self, key: &'static str, max_chars: usize) -> Option<String> {
+        let text = self.text(key, max_chars)?;
+        if text.is_empty() {
+            self.error(key, "must not be empty");
+            return None;
+        }
+        Some(text)
+    }
+
+    /// A string that must be present but may be empty (e.g. a description still to be written).
+    pub fn required_text(&mut self, key: &'static str, max_chars: usize) -> String {
+        if self.object.get(key).is_none_or(Value::is_null) {
+            self.error(key, "is required");
+            return String::new();
+        }
+        self.text(key, max_chars).unwrap_or_default()
+    }
+
+    /// An array that must be present.
+    pub fn required_array(&mut self, key: &'static str) -> &'a [Value] {
+        match self.get(key) {
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                let kind = json_kind(other);
+                self.error(key, format!("must be an array, not {kind}"));
+                &[]
+            }
+            None => {
+                self.error(key, "is required");
+                &[]
+            }
+        }
+    }
+
+    /// The trimmed string value of `key`, checking its type and length only.
+    fn text(&mut self, key: &'static str, max_chars: usize) -> Option<String> {
         let value = self.get(key)?;
         let Some(text) = value.as_str() else {
             self.error(key, format!("must be a string, not {}", json_kind(value)));
             return None;
         };
         let text = text.trim();
-        if text.is_empty() {
-            self.error(key, "must not be empty");
-            return None;
-        }
         if text.chars().count() > max_chars {
             self.error(key, format!("must be at most {max_chars} characters long"));
             return None;
@@ -149,7 +192,18 @@ impl<'a> Fields<'a> {
     }
 
     /// Fail with every problem found, including one per field the reader never asked for.
-    pub fn finish(mut self) -> Result<(), ApiError> {
+    pub fn finish(self) -> Result<(), ApiError> {
+        let errors = self.into_errors();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+
+    /// Every problem found, including one per field the reader never asked for; for nested
+    /// objects whose problems join their parent's.
+    pub fn into_errors(mut self) -> Vec<FieldError> {
         let unknown: Vec<String> = self
             .object
             .keys()
@@ -157,26 +211,26 @@ impl<'a> Fields<'a> {
             .cloned()
             .collect();
         for key in unknown {
-            self.errors.push(FieldError::new(
-                pointer(&key),
-                format!("unknown field `{key}`"),
-            ));
+            let path = self.pointer(&key);
+            self.errors
+                .push(FieldError::new(path, format!("unknown field `{key}`")));
         }
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::validation(self.errors))
-        }
+        self.errors
+    }
+
+    /// Add problems found elsewhere (e.g. in nested objects).
+    pub fn extend(&mut self, errors: impl IntoIterator<Item = FieldError>) {
+        self.errors.extend(errors);
+    }
+
+    /// Pointer of `key` in this object.
+    pub fn pointer(&self, key: &str) -> String {
+        format!("{}/{}", self.base, escape(key))
     }
 }
 
-/// JSON Pointer for a top-level key.
-pub fn pointer(key: &str) -> String {
-    format!("/{}", escape(key))
-}
-
 /// Escape one JSON Pointer reference token (RFC 6901 section 4).
-fn escape(token: &str) -> String {
+pub fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 

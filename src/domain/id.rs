@@ -1,5 +1,6 @@
 //! Resource ids as they appear in URLs: `dp:<name>` and `dp:<name>:v<major>.<minor>`.
 
+use super::table::TableName;
 use super::{DataProductName, Version};
 
 /// A reference to a data product: its latest version, or one exact version.
@@ -45,5 +46,36 @@ impl ProductRef {
     /// The id of one version of the product.
     pub fn versioned_id(name: &DataProductName, version: Version) -> String {
         format!("dp:{name}:{version}")
+    }
+}
+
+/// A reference to a table: in the latest version of its product, or in one exact version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRef {
+    pub product: ProductRef,
+    pub table: TableName,
+}
+
+impl TableRef {
+    /// Parse `dp:<name>:<table>` or `dp:<name>:v<M>.<m>:<table>`.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let shape = "ids look like `dp:<name>:<table>` or `dp:<name>:v1.0:<table>`";
+        let (product, table) = raw
+            .rsplit_once(':')
+            .filter(|(product, _)| product.starts_with("dp:"))
+            .ok_or_else(|| format!("`{raw}` is not a table id: {shape}"))?;
+        let product = ProductRef::parse(product)
+            .map_err(|_| format!("`{raw}` is not a table id: {shape}"))?;
+        let table = TableName::parse(table)
+            .map_err(|why| format!("`{raw}` is not a table id: the table name {why}"))?;
+        Ok(Self { product, table })
+    }
+
+    pub fn table_id(name: &DataProductName, table: &str) -> String {
+        format!("dp:{name}:{table}")
+    }
+
+    pub fn versioned_table_id(name: &DataProductName, version: Version, table: &str) -> String {
+        format!("dp:{name}:{version}:{table}")
     }
 }

@@ -1,13 +1,15 @@
 //! Domain types: values that cannot exist in an invalid state past the HTTP edge.
 
 pub mod changes;
+pub mod column_type;
 pub mod id;
 pub mod name;
 pub mod product;
+pub mod table;
 pub mod version;
 
 pub use changes::ChangeSet;
-pub use id::ProductRef;
+pub use id::{ProductRef, TableRef};
 pub use name::DataProductName;
 pub use product::{ProductFields, Status};
 pub use version::{Bump, Version};

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod health;
 pub mod pagination;
 pub mod preconditions;
+pub mod schemas;
 
 use std::sync::Arc;
 
@@ -38,6 +39,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(data_products::router())
+        .merge(schemas::router())
         .split_for_parts()
 }
 

@@ -1,7 +1,8 @@
 //! Entity tags and the conditional request headers `If-Match` / `If-None-Match` (RFC 9110 §13).
 
-use axum::http::HeaderMap;
-use axum::http::header::{IF_MATCH, IF_NONE_MATCH};
+use axum::http::header::{ETAG, IF_MATCH, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 
@@ -62,4 +63,13 @@ fn header_tags(headers: &HeaderMap, name: axum::http::HeaderName) -> Option<Vec<
 /// The tag without its weakness indicator.
 fn opaque(tag: &str) -> &str {
     tag.strip_prefix("W/").unwrap_or(tag)
+}
+
+/// `304 Not Modified` carrying the tag the client already has.
+pub fn not_modified(etag: &str) -> Response {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        response.headers_mut().insert(ETAG, value);
+    }
+    response
 }

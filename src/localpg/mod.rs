@@ -16,10 +16,14 @@
 //! in a private 0700 directory, so it can never clash with another server's port and only the
 //! OS user running it (and root) can connect, which is what makes `trust` authentication OK.
 //! The server is the `postgres` binary run directly as a child process (not `pg_ctl start`,
-//! which daemonises), so its lifetime is tied to daap's; see [`server::ServerProcess::spawn`].
+//! which daemonises), so its lifetime is tied to daap's; see `ServerProcess::spawn` in
+//! `server.rs` for how it is made to die with daap.
 
+mod error;
 mod server;
 mod setup;
+
+pub use error::LocalPgError;
 
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
@@ -49,111 +53,9 @@ pub struct LocalPgOptions {
     /// Directory owned by daap holding the cluster (`pgdata/`), its socket (`run/`) and its log
     /// (`postgres.log`). Created and initialised when absent or empty.
     pub data_dir: PathBuf,
-    /// Throwaway cluster: durability settings off, directory removed on stop.
+    /// Throwaway cluster: durability settings off, and the whole `data_dir` is deleted on
+    /// stop (or when start fails), so only use it on a directory made for the purpose.
     pub ephemeral: bool,
-}
-
-/// Errors starting or stopping a [`LocalPostgres`].
-#[derive(Debug, thiserror::Error)]
-pub enum LocalPgError {
-    #[error(
-        "PostgreSQL server binaries (`initdb` and `postgres`) were not found (looked in: {searched}). \
-         Install them (e.g. `apt-get install postgresql` or `brew install postgresql@15`), \
-         or set DAAP_PG_BIN_DIR to the directory that contains `initdb` and `postgres`, \
-         or set DATABASE_URL to use an existing PostgreSQL server instead"
-    )]
-    BinariesNotFound { searched: String },
-
-    #[error(
-        "DAAP_PG_BIN_DIR is {}, but that directory does not contain executable `initdb` and \
-         `postgres`; point it at the PostgreSQL server bin directory (e.g. /usr/lib/postgresql/15/bin) \
-         or unset it",
-        dir.display()
-    )]
-    InvalidBinDir { dir: PathBuf },
-
-    #[error(
-        "daap is running as root and PostgreSQL refuses to run as root, but there is neither a \
-         `postgres` nor a `nobody` system user to run it as; create one (e.g. `useradd --system postgres`), \
-         run daap as a non-root user, or set DATABASE_URL to use an existing PostgreSQL server"
-    )]
-    NoUnprivilegedUser,
-
-    #[error("could not look up the system user `{user}`: {source}")]
-    UserLookup {
-        user: &'static str,
-        #[source]
-        source: nix::Error,
-    },
-
-    #[error(
-        "daap is running as root, so it runs PostgreSQL as the user `{user}`, but that user cannot \
-         enter {} (needed to reach {}); use a data directory that user can reach, run daap as a \
-         non-root user, or set DATABASE_URL to use an existing PostgreSQL server",
-        blocking.display(),
-        data_dir.display()
-    )]
-    DirectoryNotReachable {
-        user: String,
-        blocking: PathBuf,
-        data_dir: PathBuf,
-    },
-
-    #[error("{what} {}: {source}", path.display())]
-    Io {
-        what: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-
-    #[error(
-        "{} is not empty but is not a PostgreSQL data directory (it has no PG_VERSION file); \
-         move it out of the way or choose another data directory",
-        path.display()
-    )]
-    NotADataDirectory { path: PathBuf },
-
-    #[error(
-        "another process (pid {pid}) is already running a PostgreSQL server on {}; stop it (for \
-         example another `daap serve` using the same directory) or use a different data directory",
-        data_dir.display()
-    )]
-    AlreadyRunning { pid: i32, data_dir: PathBuf },
-
-    #[error("initdb failed ({status}) for {}:\n{output}", data_dir.display())]
-    InitdbFailed {
-        status: std::process::ExitStatus,
-        data_dir: PathBuf,
-        output: String,
-    },
-
-    #[error("the PostgreSQL server exited during startup ({status}); last lines of {}:\n{log_tail}", log.display())]
-    ServerExited {
-        status: String,
-        log: PathBuf,
-        log_tail: String,
-    },
-
-    #[error(
-        "the PostgreSQL server did not accept connections within {}s (last error: {last_error}); \
-         last lines of {}:\n{log_tail}",
-        timeout.as_secs(),
-        log.display()
-    )]
-    StartTimeout {
-        timeout: Duration,
-        last_error: String,
-        log: PathBuf,
-        log_tail: String,
-    },
-
-    #[error(
-        "the PostgreSQL server (pid {pid}) did not shut down within {}s of a fast-shutdown \
-         request and had to be killed",
-        timeout.as_secs()
-    )]
-    StopTimeout { pid: u32, timeout: Duration },
 }
 
 /// A PostgreSQL server running as a child of this process. Stop it with [`Self::stop`];
@@ -379,7 +281,7 @@ impl LocalPostgres {
 
 impl Drop for LocalPostgres {
     /// Best effort without `stop`: immediate shutdown (SIGQUIT: no checkpoint, crash recovery
-    /// on next start, which is harmless), waiting at most [`DROP_WAIT`] before cleaning up.
+    /// on next start, which is harmless), waiting at most 2s before cleaning up.
     fn drop(&mut self) {
         if self.server.exit_status().is_none() {
             tracing::info!(pid = self.server.pid(), data_dir = %self.root.display(), "local PostgreSQL dropped without stop; sending SIGQUIT");

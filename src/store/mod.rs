@@ -4,4 +4,5 @@
 
 pub mod pool;
 pub mod products;
+pub mod tables;
 pub mod versions;

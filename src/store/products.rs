@@ -44,6 +44,33 @@ impl ProductVersionRow {
         }
     }
 
+    /// The version that `new` makes after this one, made at `created_at`.
+    pub fn successor(&self, new: &NewVersion<'_>, created_at: OffsetDateTime) -> ProductVersionRow {
+        let version = self.version().bumped(new.bump);
+        let fields = new.fields;
+        ProductVersionRow {
+            seq: self.seq + 1,
+            major: version.major,
+            minor: version.minor,
+            bump: new.bump,
+            changes: new.changes.clone(),
+            description: fields.description.clone(),
+            domain: fields.domain.clone(),
+            data_product_owner: fields.owner.clone(),
+            data_product_owner_display_name: fields.owner_display_name.clone(),
+            data_product_maintainer: fields.maintainer.clone(),
+            data_product_maintainer_display_name: fields.maintainer_display_name.clone(),
+            email: fields.email.clone(),
+            status: fields.status,
+            retention_period: fields.retention_period,
+            dpia_required: fields.dpia_required,
+            tags: Json(fields.tags.clone()),
+            updated_at: created_at,
+            updated_by: new.actor.to_owned(),
+            ..self.clone()
+        }
+    }
+
     pub fn fields(&self) -> ProductFields {
         ProductFields {
             description: self.description.clone(),
@@ -107,6 +134,17 @@ pub async fn find_version(
     )
     .fetch_optional(conn)
     .await
+}
+
+/// The version with sequence number `seq` of a product.
+pub async fn find_seq(
+    conn: &mut PgConnection,
+    product_id: i64,
+    seq: i32,
+) -> Result<Option<ProductVersionRow>, sqlx::Error> {
+    select_product_version!("WHERE p.id = $1 AND v.seq = $2", product_id, seq)
+        .fetch_optional(conn)
+        .await
 }
 
 /// The latest version of the live product called `name`, with the product row locked until
@@ -296,27 +334,7 @@ pub async fn append_version(
     )
     .fetch_one(conn)
     .await?;
-    Ok(ProductVersionRow {
-        seq,
-        major: version.major,
-        minor: version.minor,
-        bump: new.bump,
-        changes: new.changes,
-        description: fields.description.clone(),
-        domain: fields.domain.clone(),
-        data_product_owner: fields.owner.clone(),
-        data_product_owner_display_name: fields.owner_display_name.clone(),
-        data_product_maintainer: fields.maintainer.clone(),
-        data_product_maintainer_display_name: fields.maintainer_display_name.clone(),
-        email: fields.email.clone(),
-        status: fields.status,
-        retention_period: fields.retention_period,
-        dpia_required: fields.dpia_required,
-        tags: Json(fields.tags.clone()),
-        updated_at: created_at,
-        updated_by: new.actor.to_owned(),
-        ..current.clone()
-    })
+    Ok(current.successor(&new, created_at))
 }
 
 /// Mark a product deleted (recording who and when), which frees its name. The caller must hold

@@ -46,5 +46,5 @@ pub async fn register_data_product(
         crate::store::products::insert_product(&mut tx, &new.name, &new.fields, actor.id()).await?;
     tx.commit().await?;
     tracing::info!(product.name = %new.name, "data product registered");
-    Ok(product_response(StatusCode::CREATED, &row))
+    Ok(product_response(StatusCode::CREATED, &row, Vec::new()))
 }

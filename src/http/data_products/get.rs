@@ -1,17 +1,16 @@
 //! `GET /v1/data-products/{id}`: one product, latest or an exact version.
 
 use axum::extract::{Path, State};
-use axum::http::header::ETAG;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 
 use crate::error::{ApiError, Problem};
 use crate::http::AppState;
-use crate::http::preconditions::if_none_match_hits;
+use crate::http::preconditions::{if_none_match_hits, not_modified};
 use crate::store::products;
 
 use super::json::DataProduct;
-use super::{etag_of, parse_id, product_not_found, product_response};
+use super::{etag_of, find_product, parse_id, product_not_found, product_response, table_names};
 
 /// Get a data product
 ///
@@ -43,11 +42,7 @@ pub async fn get_data_product(
 ) -> Result<Response, ApiError> {
     let reference = parse_id(&id)?;
     let mut conn = state.pool.acquire().await?;
-    let row = match reference.version {
-        None => products::find_current(&mut conn, &reference.name).await?,
-        Some(version) => products::find_version(&mut conn, &reference.name, version).await?,
-    };
-    let Some(row) = row else {
+    let Some(row) = find_product(&mut conn, &reference).await? else {
         return Err(match reference.version {
             None => product_not_found(&reference),
             Some(version) => match products::find_current(&mut conn, &reference.name).await? {
@@ -62,11 +57,8 @@ pub async fn get_data_product(
     };
     let etag = etag_of(&row);
     if if_none_match_hits(&headers, &etag) {
-        let mut response = StatusCode::NOT_MODIFIED.into_response();
-        if let Ok(value) = HeaderValue::from_str(&etag) {
-            response.headers_mut().insert(ETAG, value);
-        }
-        return Ok(response);
+        return Ok(not_modified(&etag));
     }
-    Ok(product_response(StatusCode::OK, &row))
+    let tables = table_names(&mut conn, &row).await?;
+    Ok(product_response(StatusCode::OK, &row, tables))
 }

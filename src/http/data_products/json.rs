@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use crate::domain::{Bump, ChangeSet, DataProductName, ProductRef, Status, Version};
+use crate::domain::table::ChangeBump;
+use crate::domain::{Bump, ChangeSet, DataProductName, ProductRef, Status, TableRef, Version};
 use crate::store::products::ProductVersionRow;
 use crate::store::versions::VersionEntryRow;
 
@@ -116,9 +117,17 @@ pub struct DataProduct {
 }
 
 impl DataProduct {
-    pub fn from_row(row: &ProductVersionRow) -> Self {
+    pub fn from_row(row: &ProductVersionRow, tables: Vec<String>) -> Self {
         let name = DataProductName::parse(&row.name).expect("stored names are valid");
         let version = row.version();
+        let schemas = tables
+            .into_iter()
+            .map(|table| SchemaRef {
+                id: TableRef::table_id(&name, &table),
+                versioned_id: TableRef::versioned_table_id(&name, version, &table),
+                name: table,
+            })
+            .collect();
         Self {
             id: ProductRef::product_id(&name),
             version: version.to_string(),
@@ -135,11 +144,31 @@ impl DataProduct {
             retention_period: row.retention_period,
             dpia_required: row.dpia_required,
             tags: row.tags.0.clone(),
-            schemas: Vec::new(),
+            schemas,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
     }
+}
+
+/// What a metadata update would do (`?dryRun=true`); nothing is written.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductDryRun {
+    /// The product as it would be after the update.
+    pub data_product: DataProduct,
+    /// The bump the update would make (`none` if it changes nothing).
+    pub bump: ChangeBump,
+    pub changes: ChangeSet,
+    pub dry_run: bool,
+}
+
+/// The body of a metadata update's answer: the product, or the dry-run outcome.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum UpdateOutcome {
+    Updated(DataProduct),
+    DryRun(ProductDryRun),
 }
 
 /// A page of data products.

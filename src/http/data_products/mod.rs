@@ -1,6 +1,7 @@
 //! `/v1/data-products`: register, list, read, update and delete data products, and read their
 //! version history. One file per operation.
 
+mod changes;
 mod create;
 mod delete;
 mod get;
@@ -20,7 +21,8 @@ use crate::domain::ProductRef;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::preconditions::product_etag;
-use crate::store::products::ProductVersionRow;
+use crate::store::products::{self, ProductVersionRow};
+use crate::store::tables;
 
 use json::DataProduct;
 
@@ -36,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             delete::delete_data_product
         ))
         .routes(routes!(versions::list_data_product_versions))
+        .routes(routes!(changes::get_data_product_changes))
 }
 
 /// Parse a `{id}` path segment; a malformed id is a 400.
@@ -47,9 +50,29 @@ fn etag_of(row: &ProductVersionRow) -> String {
     product_etag(row.product_id, row.major, row.minor)
 }
 
+/// The latest version of a product, or the exact version the reference names.
+pub async fn find_product(
+    conn: &mut sqlx::PgConnection,
+    reference: &ProductRef,
+) -> Result<Option<ProductVersionRow>, sqlx::Error> {
+    match reference.version {
+        None => products::find_current(conn, &reference.name).await,
+        Some(version) => products::find_version(conn, &reference.name, version).await,
+    }
+}
+
+/// The names of the tables of one product version.
+async fn table_names(
+    conn: &mut sqlx::PgConnection,
+    row: &ProductVersionRow,
+) -> Result<Vec<String>, sqlx::Error> {
+    let tables = tables::table_names_of(conn, &[(row.product_id, row.seq)]).await?;
+    Ok(tables.into_values().next().unwrap_or_default())
+}
+
 /// A product body with its `ETag` (and `Location`, for a registration).
-fn product_response(status: StatusCode, row: &ProductVersionRow) -> Response {
-    let body = DataProduct::from_row(row);
+fn product_response(status: StatusCode, row: &ProductVersionRow, tables: Vec<String>) -> Response {
+    let body = DataProduct::from_row(row, tables);
     let location =
         (status == StatusCode::CREATED).then(|| format!("/v1/data-products/{}", body.id));
     let mut response = (status, Json(body)).into_response();
@@ -65,7 +88,7 @@ fn product_response(status: StatusCode, row: &ProductVersionRow) -> Response {
 
 /// A product id in a write is only accepted for the latest version, where it acts as a
 /// precondition; writing through an older version would silently discard later changes.
-fn ensure_latest(reference: &ProductRef, current: &ProductVersionRow) -> Result<(), ApiError> {
+pub fn ensure_latest(reference: &ProductRef, current: &ProductVersionRow) -> Result<(), ApiError> {
     match reference.version {
         Some(version) if version != current.version() => Err(ApiError::Conflict(format!(
             "dp:{name}:{version} is not the latest version of dp:{name} (that is {latest}); \
@@ -78,7 +101,7 @@ fn ensure_latest(reference: &ProductRef, current: &ProductVersionRow) -> Result<
 }
 
 /// 404 for a product that does not exist (or was deleted).
-fn product_not_found(reference: &ProductRef) -> ApiError {
+pub fn product_not_found(reference: &ProductRef) -> ApiError {
     ApiError::NotFound(format!(
         "no data product dp:{} is registered",
         reference.name

@@ -1,19 +1,22 @@
 //! `PUT /v1/data-products/{id}`: replace the editable metadata, making a minor version.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use time::OffsetDateTime;
 
 use crate::domain::{Bump, ChangeSet, ProductFields};
 use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::actor::Actor;
-use crate::http::extract::JsonBody;
+use crate::http::extract::{ApiQuery, JsonBody};
 use crate::http::preconditions::check_if_match;
+use crate::http::schemas::json::WriteQuery;
 use crate::store::products::{self, NewVersion};
 
-use super::json::{DataProduct, DataProductFields};
-use super::{ensure_latest, etag_of, parse_id, product_not_found, product_response};
+use super::json::{DataProduct, DataProductFields, ProductDryRun, UpdateOutcome};
+use super::{ensure_latest, etag_of, parse_id, product_not_found, product_response, table_names};
 
 /// Update a data product's metadata
 ///
@@ -27,10 +30,11 @@ use super::{ensure_latest, etag_of, parse_id, product_not_found, product_respons
     params(
         ("id" = String, Path, description = "`dp:<name>`, or `dp:<name>:v<M>.<m>` naming the latest version", example = "dp:hmpps_use_of_force"),
         ("If-Match" = Option<String>, Header, description = "Only update if the current entity tag matches"),
+        WriteQuery,
     ),
     request_body = DataProductFields,
     responses(
-        (status = 200, description = "The product after the update (a new version if anything changed)", body = DataProduct,
+        (status = 200, description = "The product after the update (a new version if anything changed); with `dryRun=true`, a `ProductDryRun`", body = UpdateOutcome,
             headers(("ETag" = String, description = "Entity tag of the resulting version"))),
         (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
@@ -46,6 +50,7 @@ use super::{ensure_latest, etag_of, parse_id, product_not_found, product_respons
 pub async fn update_data_product(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<WriteQuery>,
     actor: Actor,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
@@ -58,23 +63,33 @@ pub async fn update_data_product(
         .ok_or_else(|| product_not_found(&reference))?;
     ensure_latest(&reference, &current)?;
     check_if_match(&headers, &etag_of(&current))?;
-    let changed = current.fields().changed_fields(&fields);
-    if changed.is_empty() {
-        return Ok(product_response(StatusCode::OK, &current));
+    let tables = table_names(&mut tx, &current).await?;
+    let changes = ChangeSet::metadata(&current.fields().changed_fields(&fields));
+    let new = NewVersion {
+        bump: Bump::Minor,
+        changes: serde_json::to_value(&changes).map_err(anyhow::Error::from)?,
+        fields: &fields,
+        actor: actor.id(),
+    };
+    if query.dry_run {
+        let outcome = if changes.is_empty() {
+            current
+        } else {
+            current.successor(&new, OffsetDateTime::now_utc())
+        };
+        let result = ProductDryRun {
+            data_product: DataProduct::from_row(&outcome, tables),
+            bump: changes.bump(),
+            changes,
+            dry_run: true,
+        };
+        return Ok((StatusCode::OK, Json(result)).into_response());
     }
-    let changes = ChangeSet::metadata(&changed);
-    let row = products::append_version(
-        &mut tx,
-        &current,
-        NewVersion {
-            bump: Bump::Minor,
-            changes: serde_json::to_value(&changes).map_err(anyhow::Error::from)?,
-            fields: &fields,
-            actor: actor.id(),
-        },
-    )
-    .await?;
+    if changes.is_empty() {
+        return Ok(product_response(StatusCode::OK, &current, tables));
+    }
+    let row = products::append_version(&mut tx, &current, new).await?;
     tx.commit().await?;
     tracing::info!(product.name = %reference.name, product.version = %row.version(), "data product updated");
-    Ok(product_response(StatusCode::OK, &row))
+    Ok(product_response(StatusCode::OK, &row, tables))
 }

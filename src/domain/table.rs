@@ -1,0 +1,305 @@
+//! Table schemas: their names, their validation, and what a change to one means for consumers.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::validation::Fields;
+
+use super::Bump;
+use super::column_type::ColumnType;
+
+/// Glue's limit on a table description.
+pub const MAX_TABLE_DESCRIPTION_CHARS: usize = 2048;
+/// Glue's limit on a column comment: longer descriptions would be cut when synchronised.
+pub const MAX_COLUMN_DESCRIPTION_CHARS: usize = 255;
+pub const MAX_COLUMNS: usize = 1000;
+pub const MAX_TABLE_NAME_LEN: usize = 128;
+pub const MAX_COLUMN_NAME_LEN: usize = 128;
+
+/// A table name matching `^[a-z][a-z0-9_]{0,127}$`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TableName(String);
+
+impl TableName {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut chars = raw.chars();
+        match chars.next() {
+            None => return Err("must not be empty".to_owned()),
+            Some(first) if !first.is_ascii_lowercase() => {
+                return Err(format!(
+                    "must start with a lower-case letter (a-z), not `{first}`"
+                ));
+            }
+            Some(_) => {}
+        }
+        if let Some(bad) = chars.find(|c| !is_name_char(*c)) {
+            return Err(format!(
+                "may contain only lower-case letters, digits and `_`, not `{bad}`"
+            ));
+        }
+        if raw.len() > MAX_TABLE_NAME_LEN {
+            return Err(format!(
+                "must be at most {MAX_TABLE_NAME_LEN} characters long"
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TableName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'
+}
+
+/// One column; `type` is always stored in its canonical spelling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Column {
+    #[schema(pattern = "^[a-z0-9_]{1,128}$", example = "incident_date")]
+    pub name: String,
+    /// Athena/Glue DDL type, e.g. `decimal(10,2)` or `array<struct<code:string,at:timestamp>>`.
+    #[serde(rename = "type")]
+    #[schema(example = "date")]
+    pub data_type: String,
+    #[schema(max_length = 255)]
+    pub description: String,
+}
+
+/// A table's schema as producers send it and consumers read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TableSchema {
+    #[schema(max_length = 2048)]
+    pub table_description: String,
+    /// At least one column, at most 1000; names unique (case-insensitively).
+    pub columns: Vec<Column>,
+}
+
+impl TableSchema {
+    /// Validate a request body, reporting every problem at once with a pointer to it.
+    pub fn parse(body: &Value) -> Result<Self, ApiError> {
+        let mut reader = Fields::of(body)?;
+        let table_description =
+            reader.required_text("tableDescription", MAX_TABLE_DESCRIPTION_CHARS);
+        let items = reader.required_array("columns");
+        if body.get("columns").is_some_and(Value::is_array) {
+            if items.is_empty() {
+                reader.error("columns", "a table needs at least one column");
+            } else if items.len() > MAX_COLUMNS {
+                reader.error(
+                    "columns",
+                    format!("a table may have at most {MAX_COLUMNS} columns"),
+                );
+            }
+        }
+        let mut columns = Vec::with_capacity(items.len());
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (index, item) in items.iter().enumerate() {
+            let base = format!("{}/{index}", reader.pointer("columns"));
+            let column = match Fields::nested(item, base.clone()) {
+                Ok(mut fields) => {
+                    let column = read_column(&mut fields);
+                    reader.extend(fields.into_errors());
+                    column
+                }
+                Err(error) => {
+                    reader.extend([error]);
+                    continue;
+                }
+            };
+            if !column.name.is_empty() {
+                if let Some(first) = seen.insert(column.name.to_ascii_lowercase(), index) {
+                    reader.extend([crate::error::FieldError::new(
+                        format!("{base}/name"),
+                        format!("duplicates the name of column {first}"),
+                    )]);
+                }
+            }
+            columns.push(column);
+        }
+        reader.finish()?;
+        Ok(Self {
+            table_description,
+            columns,
+        })
+    }
+}
+
+fn read_column(fields: &mut Fields<'_>) -> Column {
+    let name = fields.required_string("name", usize::MAX);
+    if !name.is_empty() && (name.len() > MAX_COLUMN_NAME_LEN || !name.chars().all(is_name_char)) {
+        fields.error(
+            "name",
+            format!(
+                "must be 1 to {MAX_COLUMN_NAME_LEN} lower-case letters, digits or `_` (`^[a-z0-9_]{{1,128}}$`)"
+            ),
+        );
+    }
+    let raw_type = fields.required_string("type", 10_000);
+    let data_type = if raw_type.is_empty() {
+        String::new()
+    } else {
+        match ColumnType::parse(&raw_type) {
+            Ok(parsed) => parsed.canonical(),
+            Err(error) => {
+                fields.error(
+                    "type",
+                    format!("`{}` is not a column type: {error}", shorten(&raw_type)),
+                );
+                String::new()
+            }
+        }
+    };
+    let description = fields.required_text("description", MAX_COLUMN_DESCRIPTION_CHARS);
+    Column {
+        name,
+        data_type,
+        description,
+    }
+}
+
+fn shorten(text: &str) -> String {
+    if text.chars().count() <= 60 {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(60).collect::<String>())
+    }
+}
+
+/// A column whose type changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TypeChange {
+    pub name: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// What a change to one table means for its consumers, and the version bump it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TableChange {
+    /// `none` when the request changes nothing.
+    pub bump: ChangeBump,
+    pub added_columns: Vec<String>,
+    pub removed_columns: Vec<String>,
+    pub types_changed: Vec<TypeChange>,
+    /// Columns whose description changed.
+    pub descriptions_changed: Vec<String>,
+    pub table_description_changed: bool,
+    /// The columns present before and after appear in a different order.
+    pub reordered: bool,
+}
+
+/// A version bump, or none.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeBump {
+    #[default]
+    None,
+    Minor,
+    Major,
+}
+
+impl ChangeBump {
+    pub fn as_bump(self) -> Option<Bump> {
+        match self {
+            ChangeBump::None => None,
+            ChangeBump::Minor => Some(Bump::Minor),
+            ChangeBump::Major => Some(Bump::Major),
+        }
+    }
+}
+
+impl TableChange {
+    /// A new table: every column is added (a minor change).
+    pub fn created(schema: &TableSchema) -> Self {
+        Self {
+            bump: ChangeBump::Minor,
+            added_columns: schema.columns.iter().map(|c| c.name.clone()).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// A deleted table: every column is removed (a major change).
+    pub fn deleted(schema: &TableSchema) -> Self {
+        Self {
+            bump: ChangeBump::Major,
+            removed_columns: schema.columns.iter().map(|c| c.name.clone()).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// The change from `old` to `new`: removing a column or changing its type breaks consumers
+    /// (major); adding a column, changing a description or reordering does not (minor). A
+    /// renamed column is a removal plus an addition.
+    pub fn between(old: &TableSchema, new: &TableSchema) -> Self {
+        let old_by_name: HashMap<&str, &Column> =
+            old.columns.iter().map(|c| (c.name.as_str(), c)).collect();
+        let new_names: HashSet<&str> = new.columns.iter().map(|c| c.name.as_str()).collect();
+        let mut change = TableChange {
+            table_description_changed: old.table_description != new.table_description,
+            ..TableChange::default()
+        };
+        for column in &new.columns {
+            match old_by_name.get(column.name.as_str()) {
+                None => change.added_columns.push(column.name.clone()),
+                Some(before) => {
+                    if before.data_type != column.data_type {
+                        change.types_changed.push(TypeChange {
+                            name: column.name.clone(),
+                            from: before.data_type.clone(),
+                            to: column.data_type.clone(),
+                        });
+                    }
+                    if before.description != column.description {
+                        change.descriptions_changed.push(column.name.clone());
+                    }
+                }
+            }
+        }
+        change.removed_columns = old
+            .columns
+            .iter()
+            .filter(|c| !new_names.contains(c.name.as_str()))
+            .map(|c| c.name.clone())
+            .collect();
+        let kept_old_order = old
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|n| new_names.contains(n));
+        let kept_new_order = new
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|n| old_by_name.contains_key(n));
+        change.reordered = !kept_old_order.eq(kept_new_order);
+        change.bump = if !change.removed_columns.is_empty() || !change.types_changed.is_empty() {
+            ChangeBump::Major
+        } else if !change.added_columns.is_empty()
+            || !change.descriptions_changed.is_empty()
+            || change.table_description_changed
+            || change.reordered
+        {
+            ChangeBump::Minor
+        } else {
+            ChangeBump::None
+        };
+        change
+    }
+}

@@ -1,0 +1,69 @@
+//! `POST /v1/schemas/{id}`: add a table to a product (a minor version).
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use crate::domain::table::TableSchema;
+use crate::error::{ApiError, Problem};
+use crate::http::AppState;
+use crate::http::actor::Actor;
+use crate::http::extract::{ApiQuery, JsonBody};
+
+use super::json::{SchemaWriteResult, WriteQuery};
+use super::write::{TableWrite, write_table};
+use super::{parse_table_id, with_etag};
+
+/// Create a table schema
+///
+/// Adds a table to the product's next version (a minor bump: nothing consumers rely on breaks).
+#[utoipa::path(
+    post,
+    path = "/v1/schemas/{id}",
+    operation_id = "create_schema",
+    tag = "schemas",
+    params(
+        ("id" = String, Path, description = "`dp:<name>:<table>` (or with the latest version: `dp:<name>:v<M>.<m>:<table>`)", example = "dp:hmpps_use_of_force:incidents"),
+        WriteQuery,
+    ),
+    request_body = TableSchema,
+    responses(
+        (status = 201, description = "Created; the product has a new minor version", body = SchemaWriteResult,
+            headers(("ETag" = String, description = "Entity tag of the schema"))),
+        (status = 200, description = "Dry run: what would happen; nothing written", body = SchemaWriteResult),
+        (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The table exists, or the id names a version that is not the latest", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid schema (every problem listed in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_schema(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<WriteQuery>,
+    actor: Actor,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let reference = parse_table_id(&id)?;
+    let schema = TableSchema::parse(&body)?;
+    let (result, etag) = write_table(
+        &state,
+        &reference,
+        &actor,
+        &headers,
+        query.dry_run,
+        TableWrite::Create(schema),
+    )
+    .await?;
+    let status = if query.dry_run {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok(with_etag(status, &result, etag.as_deref()))
+}

@@ -1,0 +1,57 @@
+//! `DELETE /v1/schemas/{id}`: remove a table from the product's next version (a major version).
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use crate::error::{ApiError, Problem};
+use crate::http::AppState;
+use crate::http::actor::Actor;
+use crate::http::extract::ApiQuery;
+
+use super::json::{SchemaWriteResult, WriteQuery};
+use super::write::{TableWrite, write_table};
+use super::{parse_table_id, with_etag};
+
+/// Delete a table schema
+///
+/// The table is absent from the next version, a major bump; older versions keep it.
+#[utoipa::path(
+    delete,
+    path = "/v1/schemas/{id}",
+    operation_id = "delete_schema",
+    tag = "schemas",
+    params(
+        ("id" = String, Path, description = "`dp:<name>:<table>` (or with the latest version: `dp:<name>:v<M>.<m>:<table>`)", example = "dp:hmpps_use_of_force:incidents"),
+        ("If-Match" = Option<String>, Header, description = "Only delete if the schema's entity tag matches"),
+        WriteQuery,
+    ),
+    responses(
+        (status = 200, description = "Deleted (or, in a dry run, what would happen)", body = SchemaWriteResult),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product or table", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The id names a version that is not the latest", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete_schema(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<WriteQuery>,
+    actor: Actor,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let reference = parse_table_id(&id)?;
+    let (result, _) = write_table(
+        &state,
+        &reference,
+        &actor,
+        &headers,
+        query.dry_run,
+        TableWrite::Delete,
+    )
+    .await?;
+    Ok(with_etag(StatusCode::OK, &result, None))
+}

@@ -1,0 +1,90 @@
+//! Response bodies of the table schema endpoints.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::table::{Column, TableChange};
+use crate::domain::{DataProductName, ProductRef, TableRef, Version};
+
+/// The product version a schema response refers to.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductVersionRef {
+    #[schema(example = "dp:hmpps_use_of_force")]
+    pub id: String,
+    #[schema(example = "v1.1")]
+    pub version: String,
+    #[schema(example = "dp:hmpps_use_of_force:v1.1")]
+    pub versioned_id: String,
+}
+
+impl ProductVersionRef {
+    pub fn new(name: &DataProductName, version: Version) -> Self {
+        Self {
+            id: ProductRef::product_id(name),
+            version: version.to_string(),
+            versioned_id: ProductRef::versioned_id(name, version),
+        }
+    }
+}
+
+/// A table schema as it is in one version of its product.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Schema {
+    /// `dp:<name>:<table>`: the table in the latest version.
+    #[schema(example = "dp:hmpps_use_of_force:incidents")]
+    pub id: String,
+    /// `dp:<name>:v<M>.<m>:<table>`: the table in this version, forever.
+    #[schema(example = "dp:hmpps_use_of_force:v1.1:incidents")]
+    pub versioned_id: String,
+    pub name: String,
+    pub table_description: String,
+    pub columns: Vec<Column>,
+    /// The product version this schema belongs to.
+    pub data_product: ProductVersionRef,
+}
+
+impl Schema {
+    pub fn new(
+        name: &DataProductName,
+        version: Version,
+        table: &str,
+        table_description: String,
+        columns: Vec<Column>,
+    ) -> Self {
+        Self {
+            id: TableRef::table_id(name, table),
+            versioned_id: TableRef::versioned_table_id(name, version, table),
+            name: table.to_owned(),
+            table_description,
+            columns,
+            data_product: ProductVersionRef::new(name, version),
+        }
+    }
+}
+
+/// The result of a schema write: the schema (absent after a delete), the product version it
+/// produced (or would produce, in a dry run) and what the change means for consumers.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaWriteResult {
+    /// The table after the write; absent when it was deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<Schema>,
+    /// The product version after the write (unchanged when `change.bump` is `none`).
+    pub data_product: ProductVersionRef,
+    pub change: TableChange,
+    /// True when nothing was written because `dryRun=true` was asked for.
+    pub dry_run: bool,
+}
+
+/// `?dryRun=true` shows what a write would do without doing it.
+#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct WriteQuery {
+    /// Compute and return the outcome (version, bump, every change) but write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}

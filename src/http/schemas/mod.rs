@@ -1,0 +1,68 @@
+//! `/v1/schemas/{id}`: create, read, replace and delete the table schemas of a product. Every
+//! write makes a new product version, classified minor or major by what it changes.
+
+mod create;
+mod delete;
+mod get;
+pub mod json;
+mod update;
+mod write;
+
+use axum::Json;
+use axum::http::header::ETAG;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::domain::{TableRef, Version};
+use crate::error::ApiError;
+use crate::http::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(
+        create::create_schema,
+        get::get_schema,
+        update::replace_schema,
+        delete::delete_schema
+    ))
+}
+
+/// Parse a `{id}` path segment; a malformed id is a 400.
+fn parse_table_id(raw: &str) -> Result<TableRef, ApiError> {
+    TableRef::parse(raw).map_err(ApiError::BadRequest)
+}
+
+/// A strong entity tag for a table as read in one product version. It follows the product
+/// version (every version is a new representation: `dataProduct.version` and `versionedId`
+/// change), so `If-Match` on a table write also fails if anything else in the product changed
+/// since the read: the conservative choice that can never lose an update.
+pub fn schema_etag(product_id: i64, version: Version, table: &str) -> String {
+    format!(
+        "\"{product_id}.{}.{}:{table}\"",
+        version.major, version.minor
+    )
+}
+
+fn table_not_found(reference: &TableRef) -> ApiError {
+    ApiError::NotFound(format!(
+        "dp:{} has no table `{}`{}",
+        reference.product.name,
+        reference.table,
+        reference
+            .product
+            .version
+            .map(|v| format!(" in version {v}"))
+            .unwrap_or_default()
+    ))
+}
+
+/// A JSON body with an optional `ETag`.
+fn with_etag(status: StatusCode, body: &impl Serialize, etag: Option<&str>) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    if let Some(value) = etag.and_then(|e| HeaderValue::from_str(e).ok()) {
+        response.headers_mut().insert(ETAG, value);
+    }
+    response
+}

@@ -1,0 +1,67 @@
+//! `PUT /v1/schemas/{id}`: replace a table's schema; the change decides the bump.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use crate::domain::table::TableSchema;
+use crate::error::{ApiError, Problem};
+use crate::http::AppState;
+use crate::http::actor::Actor;
+use crate::http::extract::{ApiQuery, JsonBody};
+
+use super::json::{SchemaWriteResult, WriteQuery};
+use super::write::{TableWrite, write_table};
+use super::{parse_table_id, with_etag};
+
+/// Replace a table schema
+///
+/// Removing a column or changing a column's type is a breaking change (major version);
+/// adding a column, changing a description or reordering columns is minor; a request that
+/// changes nothing answers `bump: none` and writes nothing.
+#[utoipa::path(
+    put,
+    path = "/v1/schemas/{id}",
+    operation_id = "replace_schema",
+    tag = "schemas",
+    params(
+        ("id" = String, Path, description = "`dp:<name>:<table>` (or with the latest version: `dp:<name>:v<M>.<m>:<table>`)", example = "dp:hmpps_use_of_force:incidents"),
+        ("If-Match" = Option<String>, Header, description = "Only write if the schema's entity tag matches"),
+        WriteQuery,
+    ),
+    request_body = TableSchema,
+    responses(
+        (status = 200, description = "The outcome: the schema, the product version and the classified change", body = SchemaWriteResult,
+            headers(("ETag" = String, description = "Entity tag of the schema"))),
+        (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product or table", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The id names a version that is not the latest", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid schema (every problem listed in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn replace_schema(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<WriteQuery>,
+    actor: Actor,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let reference = parse_table_id(&id)?;
+    let schema = TableSchema::parse(&body)?;
+    let (result, etag) = write_table(
+        &state,
+        &reference,
+        &actor,
+        &headers,
+        query.dry_run,
+        TableWrite::Replace(schema),
+    )
+    .await?;
+    Ok(with_etag(StatusCode::OK, &result, etag.as_deref()))
+}

@@ -1,0 +1,145 @@
+//! The one path every table write takes: lock the product, check preconditions, classify the
+//! change, and write a new version with two rows at most in `table_revisions`.
+
+use axum::http::HeaderMap;
+
+use crate::domain::TableRef;
+use crate::domain::changes::{ChangeSet, TableChangeEntry, TableChangeKind};
+use crate::domain::table::{TableChange, TableSchema};
+use crate::error::ApiError;
+use crate::http::AppState;
+use crate::http::actor::Actor;
+use crate::http::data_products::{ensure_latest, product_not_found};
+use crate::http::preconditions::check_if_match;
+use crate::store::products::{self, NewVersion};
+use crate::store::tables;
+
+use super::json::{ProductVersionRef, Schema, SchemaWriteResult};
+use super::{schema_etag, table_not_found};
+
+/// What the client asked to do to a table.
+pub enum TableWrite {
+    Create(TableSchema),
+    Replace(TableSchema),
+    Delete,
+}
+
+/// Apply `write` to the table `reference` in one transaction (or, for a dry run, compute the
+/// outcome and write nothing). Returns the result and the ETag of the schema afterwards.
+pub async fn write_table(
+    state: &AppState,
+    reference: &TableRef,
+    actor: &Actor,
+    headers: &HeaderMap,
+    dry_run: bool,
+    write: TableWrite,
+) -> Result<(SchemaWriteResult, Option<String>), ApiError> {
+    let name = &reference.product.name;
+    let table = reference.table.as_str();
+    let mut tx = state.pool.begin().await?;
+    let current = products::lock_current(&mut tx, name)
+        .await?
+        .ok_or_else(|| product_not_found(&reference.product))?;
+    ensure_latest(&reference.product, &current)?;
+    let existing = tables::table_at(&mut tx, current.product_id, current.seq, table).await?;
+    if let Some(existing) = &existing {
+        check_if_match(
+            headers,
+            &schema_etag(current.product_id, current.version(), &existing.table_name),
+        )?;
+    }
+    let (kind, change, new_schema) = match write {
+        TableWrite::Create(schema) => {
+            if existing.is_some() {
+                return Err(ApiError::Conflict(format!(
+                    "dp:{name} already has a table `{table}`; change it with PUT /v1/schemas/dp:{name}:{table}"
+                )));
+            }
+            (
+                TableChangeKind::Created,
+                TableChange::created(&schema),
+                Some(schema),
+            )
+        }
+        TableWrite::Replace(schema) => {
+            let old = existing
+                .as_ref()
+                .ok_or_else(|| table_not_found(reference))?;
+            let change = TableChange::between(&old.schema(), &schema);
+            (TableChangeKind::Updated, change, Some(schema))
+        }
+        TableWrite::Delete => {
+            let old = existing
+                .as_ref()
+                .ok_or_else(|| table_not_found(reference))?;
+            (
+                TableChangeKind::Deleted,
+                TableChange::deleted(&old.schema()),
+                None,
+            )
+        }
+    };
+    let Some(bump) = change.bump.as_bump() else {
+        // Nothing changes: answer with the current state and write nothing.
+        let schema = new_schema.map(|s| {
+            Schema::new(
+                name,
+                current.version(),
+                table,
+                s.table_description,
+                s.columns,
+            )
+        });
+        let etag = schema_etag(current.product_id, current.version(), table);
+        return Ok((
+            SchemaWriteResult {
+                schema,
+                data_product: ProductVersionRef::new(name, current.version()),
+                change,
+                dry_run,
+            },
+            Some(etag),
+        ));
+    };
+    let version = current.version().bumped(bump);
+    let seq = current.seq + 1;
+    if !dry_run {
+        if existing.is_some() {
+            tables::close_revision(&mut tx, current.product_id, table, seq).await?;
+        }
+        if let Some(schema) = &new_schema {
+            tables::open_revision(&mut tx, current.product_id, table, seq, schema).await?;
+        }
+        let changes = ChangeSet::table(TableChangeEntry {
+            table: table.to_owned(),
+            kind,
+            change: change.clone(),
+        });
+        products::append_version(
+            &mut tx,
+            &current,
+            NewVersion {
+                bump,
+                changes: serde_json::to_value(&changes).map_err(anyhow::Error::from)?,
+                fields: &current.fields(),
+                actor: actor.id(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(product.name = %name, product.version = %version, table.name = table, "table schema changed");
+    }
+    let etag = new_schema
+        .is_some()
+        .then(|| schema_etag(current.product_id, version, table));
+    Ok((
+        SchemaWriteResult {
+            schema: new_schema
+                .map(|s| Schema::new(name, version, table, s.table_description, s.columns)),
+            data_product: ProductVersionRef::new(name, version),
+            change,
+            dry_run,
+        },
+        etag,
+    ))
+}

@@ -139,8 +139,10 @@ impl TableSchema {
 }
 
 fn read_column(fields: &mut Fields<'_>) -> Column {
-    let name = fields.required_string("name", usize::MAX);
+    let mut name = fields.required_string("name", usize::MAX);
     if !name.is_empty() && (name.len() > MAX_COLUMN_NAME_LEN || !name.chars().all(is_name_char)) {
+        // Cleared so that an invalid name is not also reported as a duplicate.
+        name.clear();
         fields.error(
             "name",
             format!(

@@ -13,4 +13,5 @@ mod products_list;
 mod products_register;
 mod products_update;
 mod products_versions;
+mod schemas;
 mod support;

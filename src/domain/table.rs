@@ -120,13 +120,13 @@ impl TableSchema {
                     continue;
                 }
             };
-            if !column.name.is_empty() {
-                if let Some(first) = seen.insert(column.name.to_ascii_lowercase(), index) {
-                    reader.extend([crate::error::FieldError::new(
-                        format!("{base}/name"),
-                        format!("duplicates the name of column {first}"),
-                    )]);
-                }
+            if !column.name.is_empty()
+                && let Some(first) = seen.insert(column.name.to_ascii_lowercase(), index)
+            {
+                reader.extend([crate::error::FieldError::new(
+                    format!("{base}/name"),
+                    format!("duplicates the name of column {first}"),
+                )]);
             }
             columns.push(column);
         }

@@ -167,3 +167,34 @@ async fn updates_racing_a_delete_never_fail_with_a_server_error() {
         .unwrap();
     assert_eq!(seqs, (1..=seqs.len() as i32).collect::<Vec<_>>(), "no gaps");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_table_writes_to_one_product_each_make_one_version() {
+    let app = Arc::new(TestApp::new().await);
+    app.register(&product("prisons")).await;
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|i| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let body = json!({
+                    "tableDescription": format!("table {i}"),
+                    "columns": [{"name": "id", "type": "bigint", "description": ""}]
+                });
+                app.post(&format!("/v1/schemas/dp:prisons:table_{i:02}"), &body)
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        let response = task.await.unwrap();
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+    }
+    let product = app.get("/v1/data-products/dp:prisons").await;
+    assert_eq!(product.body["version"], format!("v1.{CLIENTS}"));
+    assert_eq!(product.body["schemas"].as_array().unwrap().len(), CLIENTS);
+    let seqs: Vec<i32> = sqlx::query_scalar("SELECT seq FROM data_product_versions ORDER BY seq")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(seqs, (1..=CLIENTS as i32 + 1).collect::<Vec<_>>());
+}

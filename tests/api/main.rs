@@ -14,4 +14,5 @@ mod products_register;
 mod products_update;
 mod products_versions;
 mod schemas;
+mod serve;
 mod support;

@@ -8,6 +8,8 @@ use std::time::Duration;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::product::MetadataPolicy;
+use crate::http::WriteSettings;
+use crate::http::idempotency::IdempotencySettings;
 use crate::store::pool::PoolSettings;
 
 #[derive(Debug, Parser)]
@@ -88,12 +90,38 @@ pub struct ServeArgs {
     #[arg(long, env = "DAAP_MIGRATE_ON_START", default_value_t = true, action = ArgAction::Set)]
     pub migrate_on_start: bool,
 
+    /// How long a POST's response is replayed to a retry with the same idempotency key (s).
+    #[arg(
+        long,
+        env = "DAAP_IDEMPOTENCY_RETENTION_SECS",
+        default_value_t = 86_400
+    )]
+    pub idempotency_retention_secs: u64,
+
+    /// How long a retry waits for the same request, still running, before getting 409 (ms).
+    #[arg(long, env = "DAAP_IDEMPOTENCY_WAIT_MS", default_value_t = 5000)]
+    pub idempotency_wait_ms: u64,
+
+    /// Refuse PUT and DELETE without `If-Match` (428 Precondition Required).
+    #[arg(long, env = "DAAP_REQUIRE_IF_MATCH", default_value_t = false, action = ArgAction::Set)]
+    pub require_if_match: bool,
+
     /// Log format: human-readable `text` or one JSON object per line.
     #[arg(long, env = "DAAP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 }
 
 impl ServeArgs {
+    pub fn write_settings(&self) -> WriteSettings {
+        WriteSettings {
+            idempotency: IdempotencySettings {
+                retention: Duration::from_secs(self.idempotency_retention_secs),
+                wait: Duration::from_millis(self.idempotency_wait_ms),
+            },
+            require_if_match: self.require_if_match,
+        }
+    }
+
     pub fn metadata_policy(&self) -> MetadataPolicy {
         let allowed: Vec<String> = self
             .allowed_domains

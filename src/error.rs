@@ -74,6 +74,9 @@ pub enum ApiError {
     },
     #[error("{0}")]
     PreconditionRequired(String),
+    /// A repeat of a request that is still running: 409 with `Retry-After`.
+    #[error("{0}")]
+    InFlight(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("request body is larger than the limit of {limit} bytes")]
@@ -113,7 +116,7 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::InFlight(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -131,6 +134,7 @@ impl ApiError {
             Self::Validation { .. } => "validation",
             Self::NotFound(_) => "not-found",
             Self::Conflict(_) => "conflict",
+            Self::InFlight(_) => "in-flight",
             Self::PreconditionFailed { .. } => "precondition-failed",
             Self::PreconditionRequired(_) => "precondition-required",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
@@ -173,7 +177,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        problem_response(&self.to_problem())
+        let mut response = problem_response(&self.to_problem());
+        if matches!(self, Self::InFlight(_)) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
     }
 }
 

@@ -24,7 +24,9 @@ async fn run(args: &ServeArgs, database: &Database) -> anyhow::Result<()> {
         pool: database.pool.clone(),
         policy: Arc::new(args.metadata_policy()),
         body_limit: args.body_limit_bytes,
+        writes: Arc::new(args.write_settings()),
     };
+    let purge = tokio::spawn(purge_idempotency_records(database.pool.clone()));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("could not listen on {}", args.bind))?;
@@ -33,8 +35,32 @@ async fn run(args: &ServeArgs, database: &Database) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the HTTP server failed")?;
+    purge.abort();
     tracing::info!("daap stopped");
     Ok(())
+}
+
+/// Delete expired idempotency records in the background, in small batches so that it never
+/// holds locks for long. Lookups ignore expired records anyway: this only reclaims space.
+async fn purge_idempotency_records(pool: sqlx::PgPool) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+    loop {
+        every.tick().await;
+        loop {
+            match crate::store::idempotency::purge_expired(&pool, 1000).await {
+                Ok(1000) => continue,
+                Ok(0) => break,
+                Ok(deleted) => {
+                    tracing::debug!(deleted, "purged expired idempotency records");
+                    break;
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, "could not purge idempotency records");
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what Kubernetes sends), so in-flight requests can finish.

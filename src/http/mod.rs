@@ -4,6 +4,7 @@ pub mod actor;
 pub mod data_products;
 pub mod extract;
 pub mod health;
+pub mod idempotency;
 pub mod pagination;
 pub mod preconditions;
 pub mod schemas;
@@ -32,6 +33,16 @@ pub struct AppState {
     pub policy: Arc<MetadataPolicy>,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    pub writes: Arc<WriteSettings>,
+}
+
+/// How writes behave in this deployment.
+#[derive(Debug, Clone, Default)]
+pub struct WriteSettings {
+    pub idempotency: idempotency::IdempotencySettings,
+    /// Refuse `PUT` and `DELETE` without `If-Match` (428), so no client can overwrite a change
+    /// it has not seen.
+    pub require_if_match: bool,
 }
 
 /// The route table and its OpenAPI document, declared together so they cannot drift apart.

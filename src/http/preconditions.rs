@@ -40,6 +40,23 @@ pub fn check_if_match(headers: &HeaderMap, current: &str) -> Result<(), ApiError
     })
 }
 
+/// With `required`, a write without `If-Match` is refused with 428 before anything is read.
+pub fn require_if_match(headers: &HeaderMap, required: bool) -> Result<(), ApiError> {
+    if required && !headers.contains_key(IF_MATCH) {
+        return Err(ApiError::PreconditionRequired(
+            "this server requires `If-Match` on every update and delete: read the resource, \
+             then send its `ETag` as `If-Match`"
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a create carries `If-None-Match: *` ("only if it does not exist yet").
+pub fn if_none_match_star(headers: &HeaderMap) -> bool {
+    header_tags(headers, IF_NONE_MATCH).is_some_and(|tags| tags.iter().any(|t| t == "*"))
+}
+
 /// The comma-separated entity tags of a header, or `None` when it is absent.
 fn header_tags(headers: &HeaderMap, name: axum::http::HeaderName) -> Option<Vec<String>> {
     let values: Vec<&str> = headers

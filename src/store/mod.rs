@@ -2,6 +2,7 @@
 //! cache). Functions take a connection or transaction from the caller, who owns the transaction
 //! boundary: one HTTP write is one transaction.
 
+pub mod idempotency;
 pub mod pool;
 pub mod products;
 pub mod tables;

@@ -32,8 +32,10 @@ async fn a_wrong_method_is_a_405_problem() {
 async fn problem_bodies_never_leak_sql_or_internals() {
     let app = TestApp::new().await;
     app.register(&product("prisons")).await;
+    let mut taken = product("prisons");
+    taken["description"] = serde_json::json!("same name, other request");
     let responses = [
-        app.post("/v1/data-products", &product("prisons")).await,
+        app.post("/v1/data-products", &taken).await,
         app.get("/v1/data-products/dp:prisons:v9.9").await,
         app.get("/v1/data-products?cursor=%00").await,
     ];

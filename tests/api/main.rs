@@ -3,9 +3,11 @@
 
 mod column_types;
 mod concurrency;
+mod conditional;
 mod domain_parsing;
 mod errors;
 mod health;
+mod idempotency;
 mod openapi;
 mod products_delete;
 mod products_get;

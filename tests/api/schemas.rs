@@ -135,7 +135,9 @@ async fn reading_a_schema_returns_the_latest_or_the_exact_version() {
 #[tokio::test]
 async fn creating_an_existing_table_is_a_409_and_an_unknown_product_a_404() {
     let app = with_incidents().await;
-    app.post("/v1/schemas/dp:prisons:incidents", &incidents())
+    let mut other = incidents();
+    other["tableDescription"] = json!("Another table of the same name");
+    app.post("/v1/schemas/dp:prisons:incidents", &other)
         .await
         .assert_problem(StatusCode::CONFLICT);
     app.post("/v1/schemas/dp:nothing:incidents", &incidents())

@@ -12,7 +12,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use daap::domain::product::MetadataPolicy;
-use daap::http::{AppState, app};
+use daap::http::{AppState, WriteSettings, app};
 use daap::localpg::LocalPostgres;
 use daap::store::pool::{MIGRATOR, PoolSettings, connect};
 use http_body_util::BodyExt;
@@ -120,14 +120,23 @@ async fn execute(conn: &mut PgConnection, sql: &str) {
 pub struct TestApp {
     router: Router,
     pub pool: PgPool,
+    state: AppState,
 }
 
 impl TestApp {
     pub async fn new() -> Self {
-        Self::with_policy(MetadataPolicy::default()).await
+        Self::with_settings(MetadataPolicy::default(), WriteSettings::default()).await
     }
 
     pub async fn with_policy(policy: MetadataPolicy) -> Self {
+        Self::with_settings(policy, WriteSettings::default()).await
+    }
+
+    pub async fn with_writes(writes: WriteSettings) -> Self {
+        Self::with_settings(MetadataPolicy::default(), writes).await
+    }
+
+    pub async fn with_settings(policy: MetadataPolicy, writes: WriteSettings) -> Self {
         let server = server();
         let name = format!(
             "{DB_PREFIX}{}_{}",
@@ -156,10 +165,36 @@ impl TestApp {
             pool: pool.clone(),
             policy: Arc::new(policy),
             body_limit: 64 * 1024,
+            writes: Arc::new(writes),
         };
         Self {
-            router: app(state),
+            router: app(state.clone()),
             pool,
+            state,
+        }
+    }
+
+    /// A new instance of the service on the same database, as after a restart: nothing is
+    /// shared with this one but what PostgreSQL holds.
+    pub async fn restarted(&self) -> Self {
+        let pool = connect(
+            self.pool.connect_options().as_ref().clone(),
+            &PoolSettings {
+                max_connections: 10,
+                acquire_timeout: std::time::Duration::from_secs(30),
+            },
+        )
+        .await
+        .expect("reconnect");
+        self.pool.close().await;
+        let state = AppState {
+            pool: pool.clone(),
+            ..self.state.clone()
+        };
+        Self {
+            router: app(state.clone()),
+            pool,
+            state,
         }
     }
 

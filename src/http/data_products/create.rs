@@ -1,14 +1,18 @@
 //! `POST /v1/data-products`: register a data product at `v1.0`.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 
+use crate::domain::ProductRef;
 use crate::domain::product::NewProduct;
 use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::JsonBody;
+use crate::http::idempotency::{self, IdempotencyKey};
+use crate::http::preconditions::if_none_match_star;
+use crate::store::products;
 
 use super::json::{DataProduct, RegisterDataProduct};
 use super::product_response;
@@ -21,16 +25,21 @@ use super::product_response;
     path = "/v1/data-products",
     operation_id = "register_data_product",
     tag = "data products",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry safely: a repeat with the same key replays the first response (`x-idempotent-key` also works; without either, a key is derived from the request)"),
+        ("If-None-Match" = Option<String>, Header, description = "`*`: answer 412 instead of 409 if the name is taken"),
+    ),
     request_body = RegisterDataProduct,
     responses(
         (status = 201, description = "Registered", body = DataProduct,
             headers(("ETag" = String, description = "Entity tag of v1.0"),
                     ("Location" = String, description = "URL of the new product"))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A product of that name is already registered", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A product of that name is already registered, or a request with this idempotency key is still running (see `Retry-After`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-None-Match: *` and the name is taken", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (all of them listed in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (all of them listed in `errors`), or an idempotency key reused for a different request", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
@@ -38,13 +47,31 @@ use super::product_response;
 pub async fn register_data_product(
     State(state): State<AppState>,
     actor: Actor,
+    headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let new = NewProduct::parse(&body, &state.policy)?;
+    let key = IdempotencyKey::for_request(&headers, &Method::POST, "/v1/data-products", &body)?;
+    let settings = &state.writes.idempotency;
     let mut tx = state.pool.begin().await?;
-    let row =
-        crate::store::products::insert_product(&mut tx, &new.name, &new.fields, actor.id()).await?;
+    if let Some(replay) = idempotency::replay_or_lock(&mut tx, &key, settings).await? {
+        return Ok(replay);
+    }
+    let row = products::insert_product(&mut tx, &new.name, &new.fields, actor.id())
+        .await
+        .map_err(|error| match error {
+            ApiError::Conflict(detail) if if_none_match_star(&headers) => {
+                ApiError::PreconditionFailed {
+                    detail: format!("If-None-Match: * failed: {detail}"),
+                    current_etag: None,
+                }
+            }
+            other => other,
+        })?;
+    let response = product_response(StatusCode::CREATED, &row, Vec::new());
+    let resource = ProductRef::product_id(&new.name);
+    let response = idempotency::remember(&mut tx, &key, &resource, response, settings).await?;
     tx.commit().await?;
     tracing::info!(product.name = %new.name, "data product registered");
-    Ok(product_response(StatusCode::CREATED, &row, Vec::new()))
+    Ok(response)
 }

@@ -3,10 +3,12 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 
+use crate::domain::ProductRef;
 use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::actor::Actor;
-use crate::http::preconditions::check_if_match;
+use crate::http::preconditions::{check_if_match, require_if_match};
+use crate::store::idempotency;
 use crate::store::products;
 
 use super::{ensure_latest, etag_of, parse_id, product_not_found};
@@ -30,6 +32,7 @@ use super::{ensure_latest, etag_of, parse_id, product_not_found};
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The id names a version that is not the latest", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match does not match the current version", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "This server requires If-Match and none was sent", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
@@ -41,6 +44,7 @@ pub async fn delete_data_product(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let reference = parse_id(&id)?;
+    require_if_match(&headers, state.writes.require_if_match)?;
     let mut tx = state.pool.begin().await?;
     let current = products::lock_current(&mut tx, &reference.name)
         .await?
@@ -48,6 +52,8 @@ pub async fn delete_data_product(
     ensure_latest(&reference, &current)?;
     check_if_match(&headers, &etag_of(&current))?;
     products::mark_deleted(&mut tx, current.product_id, actor.id()).await?;
+    // Re-sending the request that registered the product must register it again.
+    idempotency::forget_derived(&mut tx, &ProductRef::product_id(&reference.name)).await?;
     tx.commit().await?;
     tracing::info!(product.name = %reference.name, "data product deleted");
     Ok(StatusCode::NO_CONTENT)

@@ -11,7 +11,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::{ApiQuery, JsonBody};
-use crate::http::preconditions::check_if_match;
+use crate::http::preconditions::{check_if_match, require_if_match};
 use crate::http::schemas::json::WriteQuery;
 use crate::store::products::{self, NewVersion};
 
@@ -42,6 +42,7 @@ use super::{ensure_latest, etag_of, parse_id, product_not_found, product_respons
         (status = 412, description = "If-Match does not match the current version", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "This server requires If-Match and none was sent", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (all of them listed in `errors`)", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
@@ -56,6 +57,7 @@ pub async fn update_data_product(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let reference = parse_id(&id)?;
+    require_if_match(&headers, state.writes.require_if_match)?;
     let fields = ProductFields::parse(&body, &state.policy)?;
     let mut tx = state.pool.begin().await?;
     let current = products::lock_current(&mut tx, &reference.name)

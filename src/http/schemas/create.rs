@@ -1,7 +1,7 @@
 //! `POST /v1/schemas/{id}`: add a table to a product (a minor version).
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 
 use crate::domain::table::TableSchema;
@@ -9,10 +9,11 @@ use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::{ApiQuery, JsonBody};
+use crate::http::idempotency::IdempotencyKey;
 
 use super::json::{SchemaWriteResult, WriteQuery};
-use super::write::{TableWrite, write_table};
-use super::{parse_table_id, with_etag};
+use super::write::TableWrite;
+use super::{WriteRequest, parse_table_id, run_write};
 
 /// Create a table schema
 ///
@@ -24,6 +25,8 @@ use super::{parse_table_id, with_etag};
     tag = "schemas",
     params(
         ("id" = String, Path, description = "`dp:<name>:<table>` (or with the latest version: `dp:<name>:v<M>.<m>:<table>`)", example = "dp:hmpps_use_of_force:incidents"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry safely: a repeat with the same key replays the first response (`x-idempotent-key` also works; without either, a key is derived from the request)"),
+        ("If-None-Match" = Option<String>, Header, description = "`*`: answer 412 instead of 409 if the table exists"),
         WriteQuery,
     ),
     request_body = TableSchema,
@@ -33,7 +36,8 @@ use super::{parse_table_id, with_etag};
         (status = 200, description = "Dry run: what would happen; nothing written", body = SchemaWriteResult),
         (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The table exists, or the id names a version that is not the latest", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The table exists, the id names a version that is not the latest, or a request with this idempotency key is still running (see `Retry-After`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-None-Match: *` and the table exists", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid schema (every problem listed in `errors`)", body = Problem, content_type = "application/problem+json"),
@@ -51,19 +55,23 @@ pub async fn create_schema(
 ) -> Result<Response, ApiError> {
     let reference = parse_table_id(&id)?;
     let schema = TableSchema::parse(&body)?;
-    let (result, etag) = write_table(
-        &state,
-        &reference,
-        &actor,
-        &headers,
-        query.dry_run,
-        TableWrite::Create(schema),
-    )
-    .await?;
-    let status = if query.dry_run {
-        StatusCode::OK
+    let idempotency_key = if query.dry_run {
+        None
     } else {
-        StatusCode::CREATED
+        Some(IdempotencyKey::for_request(
+            &headers,
+            &Method::POST,
+            &format!("/v1/schemas/{id}"),
+            &body,
+        )?)
     };
-    Ok(with_etag(status, &result, etag.as_deref()))
+    let request = WriteRequest {
+        reference,
+        actor: &actor,
+        headers: &headers,
+        dry_run: query.dry_run,
+        status: StatusCode::CREATED,
+        idempotency_key,
+    };
+    run_write(&state, request, TableWrite::Create(schema)).await
 }

@@ -8,10 +8,11 @@ use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::ApiQuery;
+use crate::http::preconditions::require_if_match;
 
 use super::json::{SchemaWriteResult, WriteQuery};
-use super::write::{TableWrite, write_table};
-use super::{parse_table_id, with_etag};
+use super::write::TableWrite;
+use super::{WriteRequest, parse_table_id, run_write};
 
 /// Delete a table schema
 ///
@@ -32,6 +33,7 @@ use super::{parse_table_id, with_etag};
         (status = 404, description = "No such product or table", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The id names a version that is not the latest", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "This server requires If-Match and none was sent", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
@@ -44,14 +46,15 @@ pub async fn delete_schema(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let reference = parse_table_id(&id)?;
-    let (result, _) = write_table(
-        &state,
-        &reference,
-        &actor,
-        &headers,
-        query.dry_run,
-        TableWrite::Delete,
-    )
-    .await?;
-    Ok(with_etag(StatusCode::OK, &result, None))
+    require_if_match(&headers, state.writes.require_if_match)?;
+    let idempotency_key = None;
+    let request = WriteRequest {
+        reference,
+        actor: &actor,
+        headers: &headers,
+        dry_run: query.dry_run,
+        status: StatusCode::OK,
+        idempotency_key,
+    };
+    run_write(&state, request, TableWrite::Delete).await
 }

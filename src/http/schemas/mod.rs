@@ -10,15 +10,20 @@ mod write;
 
 use axum::Json;
 use axum::http::header::ETAG;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::domain::table::ChangeBump;
 use crate::domain::{TableRef, Version};
 use crate::error::ApiError;
 use crate::http::AppState;
+use crate::http::actor::Actor;
+use crate::http::idempotency::{self, IdempotencyKey};
+
+use write::{TableWrite, write_table};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(
@@ -56,6 +61,66 @@ fn table_not_found(reference: &TableRef) -> ApiError {
             .map(|v| format!(" in version {v}"))
             .unwrap_or_default()
     ))
+}
+
+/// What a table write needs besides the change itself.
+struct WriteRequest<'a> {
+    reference: TableRef,
+    actor: &'a Actor,
+    headers: &'a HeaderMap,
+    dry_run: bool,
+    /// Status of a successful (non-dry-run) answer.
+    status: StatusCode,
+    /// For creates: make retries safe (see `http::idempotency`).
+    idempotency_key: Option<IdempotencyKey>,
+}
+
+/// Run one table write as one transaction: replay a retried create, apply the change, store
+/// the answer for retries, commit.
+async fn run_write(
+    state: &AppState,
+    request: WriteRequest<'_>,
+    write: TableWrite,
+) -> Result<Response, ApiError> {
+    let settings = &state.writes.idempotency;
+    let mut tx = state.pool.begin().await?;
+    if let Some(key) = &request.idempotency_key
+        && let Some(replay) = idempotency::replay_or_lock(&mut tx, key, settings).await?
+    {
+        return Ok(replay);
+    }
+    let (result, etag) = write_table(
+        &mut tx,
+        &request.reference,
+        request.actor,
+        request.headers,
+        request.dry_run,
+        write,
+    )
+    .await?;
+    let status = if request.dry_run {
+        StatusCode::OK
+    } else {
+        request.status
+    };
+    let mut response = with_etag(status, &result, etag.as_deref());
+    if let Some(key) = &request.idempotency_key {
+        let resource = TableRef::table_id(
+            &request.reference.product.name,
+            request.reference.table.as_str(),
+        );
+        response = idempotency::remember(&mut tx, key, &resource, response, settings).await?;
+    }
+    tx.commit().await?;
+    if !request.dry_run && result.change.bump != ChangeBump::None {
+        tracing::info!(
+            product.name = %request.reference.product.name,
+            product.version = %result.data_product.version,
+            table.name = %request.reference.table,
+            "table schema changed"
+        );
+    }
+    Ok(response)
 }
 
 /// A JSON body with an optional `ETag`.

@@ -9,10 +9,11 @@ use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::{ApiQuery, JsonBody};
+use crate::http::preconditions::require_if_match;
 
 use super::json::{SchemaWriteResult, WriteQuery};
-use super::write::{TableWrite, write_table};
-use super::{parse_table_id, with_etag};
+use super::write::TableWrite;
+use super::{WriteRequest, parse_table_id, run_write};
 
 /// Replace a table schema
 ///
@@ -40,6 +41,7 @@ use super::{parse_table_id, with_etag};
         (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid schema (every problem listed in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "This server requires If-Match and none was sent", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
@@ -54,14 +56,15 @@ pub async fn replace_schema(
 ) -> Result<Response, ApiError> {
     let reference = parse_table_id(&id)?;
     let schema = TableSchema::parse(&body)?;
-    let (result, etag) = write_table(
-        &state,
-        &reference,
-        &actor,
-        &headers,
-        query.dry_run,
-        TableWrite::Replace(schema),
-    )
-    .await?;
-    Ok(with_etag(StatusCode::OK, &result, etag.as_deref()))
+    require_if_match(&headers, state.writes.require_if_match)?;
+    let idempotency_key = None;
+    let request = WriteRequest {
+        reference,
+        actor: &actor,
+        headers: &headers,
+        dry_run: query.dry_run,
+        status: StatusCode::OK,
+        idempotency_key,
+    };
+    run_write(&state, request, TableWrite::Replace(schema)).await
 }

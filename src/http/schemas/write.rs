@@ -7,10 +7,12 @@ use crate::domain::TableRef;
 use crate::domain::changes::{ChangeSet, TableChangeEntry, TableChangeKind};
 use crate::domain::table::{TableChange, TableSchema};
 use crate::error::ApiError;
-use crate::http::AppState;
+use sqlx::PgConnection;
+
 use crate::http::actor::Actor;
 use crate::http::data_products::{ensure_latest, product_not_found};
-use crate::http::preconditions::check_if_match;
+use crate::http::preconditions::{check_if_match, if_none_match_star};
+use crate::store::idempotency;
 use crate::store::products::{self, NewVersion};
 use crate::store::tables;
 
@@ -24,10 +26,10 @@ pub enum TableWrite {
     Delete,
 }
 
-/// Apply `write` to the table `reference` in one transaction (or, for a dry run, compute the
-/// outcome and write nothing). Returns the result and the ETag of the schema afterwards.
+/// Apply `write` to the table `reference` inside the caller's transaction (or, for a dry run,
+/// compute the outcome and write nothing). Returns the result and the schema's ETag afterwards.
 pub async fn write_table(
-    state: &AppState,
+    tx: &mut PgConnection,
     reference: &TableRef,
     actor: &Actor,
     headers: &HeaderMap,
@@ -36,12 +38,11 @@ pub async fn write_table(
 ) -> Result<(SchemaWriteResult, Option<String>), ApiError> {
     let name = &reference.product.name;
     let table = reference.table.as_str();
-    let mut tx = state.pool.begin().await?;
-    let current = products::lock_current(&mut tx, name)
+    let current = products::lock_current(tx, name)
         .await?
         .ok_or_else(|| product_not_found(&reference.product))?;
     ensure_latest(&reference.product, &current)?;
-    let existing = tables::table_at(&mut tx, current.product_id, current.seq, table).await?;
+    let existing = tables::table_at(tx, current.product_id, current.seq, table).await?;
     if let Some(existing) = &existing {
         check_if_match(
             headers,
@@ -51,6 +52,18 @@ pub async fn write_table(
     let (kind, change, new_schema) = match write {
         TableWrite::Create(schema) => {
             if existing.is_some() {
+                if if_none_match_star(headers) {
+                    return Err(ApiError::PreconditionFailed {
+                        detail: format!(
+                            "If-None-Match: * failed: dp:{name} already has a table `{table}`"
+                        ),
+                        current_etag: Some(schema_etag(
+                            current.product_id,
+                            current.version(),
+                            table,
+                        )),
+                    });
+                }
                 return Err(ApiError::Conflict(format!(
                     "dp:{name} already has a table `{table}`; change it with PUT /v1/schemas/dp:{name}:{table}"
                 )));
@@ -105,18 +118,22 @@ pub async fn write_table(
     let seq = current.seq + 1;
     if !dry_run {
         if existing.is_some() {
-            tables::close_revision(&mut tx, current.product_id, table, seq).await?;
+            tables::close_revision(tx, current.product_id, table, seq).await?;
         }
         if let Some(schema) = &new_schema {
-            tables::open_revision(&mut tx, current.product_id, table, seq, schema).await?;
+            tables::open_revision(tx, current.product_id, table, seq, schema).await?;
         }
         let changes = ChangeSet::table(TableChangeEntry {
             table: table.to_owned(),
             kind,
             change: change.clone(),
         });
+        if new_schema.is_none() {
+            // The table is gone: re-sending the request that created it must create it again.
+            idempotency::forget_derived(tx, &TableRef::table_id(name, table)).await?;
+        }
         products::append_version(
-            &mut tx,
+            tx,
             &current,
             NewVersion {
                 bump,
@@ -126,8 +143,6 @@ pub async fn write_table(
             },
         )
         .await?;
-        tx.commit().await?;
-        tracing::info!(product.name = %name, product.version = %version, table.name = table, "table schema changed");
     }
     let etag = new_schema
         .is_some()

@@ -12,8 +12,9 @@ pub mod schemas;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{Method, Uri};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use sqlx::PgPool;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -69,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn(run_to_completion))
         .layer(CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
                 ApiError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
@@ -76,6 +78,18 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Runs every request to completion on its own task, even if the client disconnects. Dropping
+/// a handler halfway (say between `BEGIN` and `COMMIT`) could hand a pooled connection back
+/// inside an open transaction; a write that has started always finishes or rolls back.
+async fn run_to_completion(request: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(error) => {
+            ApiError::Internal(anyhow::anyhow!("request task failed: {error}")).into_response()
+        }
+    }
 }
 
 async fn not_found(uri: Uri) -> Response {

@@ -1,7 +1,5 @@
 //! Table schema revisions: which tables each product version has, and their schemas.
 
-use std::collections::HashMap;
-
 use sqlx::PgConnection;
 use sqlx::types::Json;
 
@@ -65,37 +63,6 @@ pub async fn table_at(
     )
     .fetch_optional(conn)
     .await
-}
-
-/// The table names of many product versions at once (for a page of products), keyed by
-/// `(product_id, seq)`.
-pub async fn table_names_of(
-    conn: &mut PgConnection,
-    versions: &[(i64, i32)],
-) -> Result<HashMap<(i64, i32), Vec<String>>, sqlx::Error> {
-    let mut names: HashMap<(i64, i32), Vec<String>> = HashMap::new();
-    if versions.is_empty() {
-        return Ok(names);
-    }
-    let (ids, seqs): (Vec<i64>, Vec<i32>) = versions.iter().copied().unzip();
-    let rows = sqlx::query!(
-        r#"SELECT q.product_id AS "product_id!", q.seq AS "seq!", r.table_name
-           FROM unnest($1::bigint[], $2::integer[]) AS q(product_id, seq)
-           JOIN table_revisions r
-             ON r.product_id = q.product_id AND int4range(r.first_seq, r.end_seq) @> q.seq
-           ORDER BY r.table_name"#,
-        &ids,
-        &seqs
-    )
-    .fetch_all(conn)
-    .await?;
-    for row in rows {
-        names
-            .entry((row.product_id, row.seq))
-            .or_default()
-            .push(row.table_name);
-    }
-    Ok(names)
 }
 
 /// End the current revision of `table` at version `end_seq` (it is absent from then on).

@@ -68,7 +68,7 @@ pub async fn register_data_product(
             }
             other => other,
         })?;
-    let response = product_response(StatusCode::CREATED, &row, Vec::new());
+    let response = product_response(StatusCode::CREATED, &row);
     let resource = ProductRef::product_id(&new.name);
     let response = idempotency::remember(&mut tx, &key, &resource, response, settings).await?;
     tx.commit().await?;

@@ -10,7 +10,7 @@ use crate::http::preconditions::{if_none_match_hits, not_modified};
 use crate::store::products;
 
 use super::json::DataProduct;
-use super::{etag_of, find_product, parse_id, product_not_found, product_response, table_names};
+use super::{etag_of, find_product, parse_id, product_not_found, product_response};
 
 /// Get a data product
 ///
@@ -59,6 +59,5 @@ pub async fn get_data_product(
     if if_none_match_hits(&headers, &etag) {
         return Ok(not_modified(&etag));
     }
-    let tables = table_names(&mut conn, &row).await?;
-    Ok(product_response(StatusCode::OK, &row, tables))
+    Ok(product_response(StatusCode::OK, &row))
 }

@@ -117,15 +117,16 @@ pub struct DataProduct {
 }
 
 impl DataProduct {
-    pub fn from_row(row: &ProductVersionRow, tables: Vec<String>) -> Self {
+    pub fn from_row(row: &ProductVersionRow) -> Self {
         let name = DataProductName::parse(&row.name).expect("stored names are valid");
         let version = row.version();
-        let schemas = tables
-            .into_iter()
+        let schemas = row
+            .tables
+            .iter()
             .map(|table| SchemaRef {
-                id: TableRef::table_id(&name, &table),
-                versioned_id: TableRef::versioned_table_id(&name, version, &table),
-                name: table,
+                id: TableRef::table_id(&name, table),
+                versioned_id: TableRef::versioned_table_id(&name, version, table),
+                name: table.clone(),
             })
             .collect();
         Self {

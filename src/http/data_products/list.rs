@@ -11,7 +11,6 @@ use crate::http::AppState;
 use crate::http::extract::ApiQuery;
 use crate::http::pagination::{decode_cursor, encode_cursor, page_size};
 use crate::store::products::{self, ListFilter};
-use crate::store::tables;
 
 use super::json::{DataProduct, DataProductPage};
 
@@ -88,18 +87,8 @@ pub async fn list_data_products(
     } else {
         None
     };
-    let keys: Vec<(i64, i32)> = rows.iter().map(|row| (row.product_id, row.seq)).collect();
-    let mut tables = tables::table_names_of(&mut conn, &keys).await?;
     Ok(Json(DataProductPage {
-        value: rows
-            .iter()
-            .map(|row| {
-                let names = tables
-                    .remove(&(row.product_id, row.seq))
-                    .unwrap_or_default();
-                DataProduct::from_row(row, names)
-            })
-            .collect(),
+        value: rows.iter().map(DataProduct::from_row).collect(),
         next_link,
     }))
 }

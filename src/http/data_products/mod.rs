@@ -22,7 +22,6 @@ use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::preconditions::product_etag;
 use crate::store::products::{self, ProductVersionRow};
-use crate::store::tables;
 
 use json::DataProduct;
 
@@ -61,18 +60,9 @@ pub async fn find_product(
     }
 }
 
-/// The names of the tables of one product version.
-async fn table_names(
-    conn: &mut sqlx::PgConnection,
-    row: &ProductVersionRow,
-) -> Result<Vec<String>, sqlx::Error> {
-    let tables = tables::table_names_of(conn, &[(row.product_id, row.seq)]).await?;
-    Ok(tables.into_values().next().unwrap_or_default())
-}
-
 /// A product body with its `ETag` (and `Location`, for a registration).
-fn product_response(status: StatusCode, row: &ProductVersionRow, tables: Vec<String>) -> Response {
-    let body = DataProduct::from_row(row, tables);
+fn product_response(status: StatusCode, row: &ProductVersionRow) -> Response {
+    let body = DataProduct::from_row(row);
     let location =
         (status == StatusCode::CREATED).then(|| format!("/v1/data-products/{}", body.id));
     let mut response = (status, Json(body)).into_response();

@@ -16,7 +16,7 @@ use crate::http::schemas::json::WriteQuery;
 use crate::store::products::{self, NewVersion};
 
 use super::json::{DataProduct, DataProductFields, ProductDryRun, UpdateOutcome};
-use super::{ensure_latest, etag_of, parse_id, product_not_found, product_response, table_names};
+use super::{ensure_latest, etag_of, parse_id, product_not_found, product_response};
 
 /// Update a data product's metadata
 ///
@@ -65,7 +65,6 @@ pub async fn update_data_product(
         .ok_or_else(|| product_not_found(&reference))?;
     ensure_latest(&reference, &current)?;
     check_if_match(&headers, &etag_of(&current))?;
-    let tables = table_names(&mut tx, &current).await?;
     let changes = ChangeSet::metadata(&current.fields().changed_fields(&fields));
     let new = NewVersion {
         bump: Bump::Minor,
@@ -80,7 +79,7 @@ pub async fn update_data_product(
             current.successor(&new, OffsetDateTime::now_utc())
         };
         let result = ProductDryRun {
-            data_product: DataProduct::from_row(&outcome, tables),
+            data_product: DataProduct::from_row(&outcome),
             bump: changes.bump(),
             changes,
             dry_run: true,
@@ -88,10 +87,10 @@ pub async fn update_data_product(
         return Ok((StatusCode::OK, Json(result)).into_response());
     }
     if changes.is_empty() {
-        return Ok(product_response(StatusCode::OK, &current, tables));
+        return Ok(product_response(StatusCode::OK, &current));
     }
     let row = products::append_version(&mut tx, &current, new).await?;
     tx.commit().await?;
     tracing::info!(product.name = %reference.name, product.version = %row.version(), "data product updated");
-    Ok(product_response(StatusCode::OK, &row, tables))
+    Ok(product_response(StatusCode::OK, &row))
 }

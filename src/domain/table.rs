@@ -67,6 +67,7 @@ fn is_name_char(c: char) -> bool {
 
 /// One column; `type` is always stored in its canonical spelling.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Column {
     #[schema(pattern = "^[a-z0-9_]{1,128}$", example = "incident_date")]
     pub name: String,
@@ -80,7 +81,7 @@ pub struct Column {
 
 /// A table's schema as producers send it and consumers read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TableSchema {
     #[schema(max_length = 2048)]
     pub table_description: String,

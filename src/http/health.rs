@@ -27,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 ///
 /// Always `"OK"` while the process serves HTTP.
 #[utoipa::path(get, path = "/health", operation_id = "health", tag = "health",
-    responses((status = 200, description = "The process is up", body = String, example = json!("OK"))))]
+    responses((status = 200, description = "The process is up", body = String, content_type = "application/json", example = json!("OK"))))]
 pub async fn health() -> Json<&'static str> {
     Json("OK")
 }

@@ -51,7 +51,7 @@ pub struct ProductChanges {
     operation_id = "get_data_product_changes",
     tag = "data products",
     params(
-        ("id" = String, Path, description = "`dp:<name>` or `dp:<name>:v<M>.<m>`", example = "dp:hmpps_use_of_force"),
+        ("id" = String, Path, description = "`dp:<name>` or `dp:<name>:v<M>.<m>`", example = "dp:hmpps_use_of_force", pattern = r"^dp:[a-z][a-z0-9_]{0,62}(:v[1-9][0-9]{0,8}\\.(0|[1-9][0-9]{0,8}))?$"),
         ChangesQuery,
     ),
     responses(
@@ -101,12 +101,14 @@ pub async fn get_data_product_changes(
     }))
 }
 
+/// An absent or empty parameter means "the default".
 fn parse_version(raw: Option<&str>, parameter: &str) -> Result<Option<Version>, ApiError> {
-    raw.map(|raw| {
-        raw.parse::<Version>()
-            .map_err(|why| ApiError::BadRequest(format!("`{parameter}`: {why}")))
-    })
-    .transpose()
+    raw.filter(|raw| !raw.is_empty())
+        .map(|raw| {
+            raw.parse::<Version>()
+                .map_err(|why| ApiError::BadRequest(format!("`{parameter}`: {why}")))
+        })
+        .transpose()
 }
 
 async fn version_row(

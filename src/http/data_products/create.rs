@@ -26,7 +26,7 @@ use super::product_response;
     operation_id = "register_data_product",
     tag = "data products",
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "Retry safely: a repeat with the same key replays the first response (`x-idempotent-key` also works; without either, a key is derived from the request)"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = r#"^"?[ -~]{1,255}"?$"#, description = "Retry safely: a repeat with the same key replays the first response (`x-idempotent-key` also works; without either, a key is derived from the request)"),
         ("If-None-Match" = Option<String>, Header, description = "`*`: answer 412 instead of 409 if the name is taken"),
     ),
     request_body = RegisterDataProduct,

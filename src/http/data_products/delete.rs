@@ -23,7 +23,7 @@ use super::{ensure_latest, etag_of, parse_id, product_not_found};
     operation_id = "delete_data_product",
     tag = "data products",
     params(
-        ("id" = String, Path, description = "`dp:<name>`, or `dp:<name>:v<M>.<m>` naming the latest version", example = "dp:hmpps_use_of_force"),
+        ("id" = String, Path, description = "`dp:<name>`, or `dp:<name>:v<M>.<m>` naming the latest version", example = "dp:hmpps_use_of_force", pattern = r"^dp:[a-z][a-z0-9_]{0,62}(:v[1-9][0-9]{0,8}\\.(0|[1-9][0-9]{0,8}))?$"),
         ("If-Match" = Option<String>, Header, description = "Only delete if the current entity tag matches"),
     ),
     responses(

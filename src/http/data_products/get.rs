@@ -22,7 +22,7 @@ use super::{etag_of, find_product, parse_id, product_not_found, product_response
     operation_id = "get_data_product",
     tag = "data products",
     params(
-        ("id" = String, Path, description = "`dp:<name>` or `dp:<name>:v<M>.<m>`", example = "dp:hmpps_use_of_force"),
+        ("id" = String, Path, description = "`dp:<name>` or `dp:<name>:v<M>.<m>`", example = "dp:hmpps_use_of_force", pattern = r"^dp:[a-z][a-z0-9_]{0,62}(:v[1-9][0-9]{0,8}\\.(0|[1-9][0-9]{0,8}))?$"),
         ("If-None-Match" = Option<String>, Header, description = "Answer 304 if the entity tag still matches"),
     ),
     responses(

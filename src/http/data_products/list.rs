@@ -33,6 +33,7 @@ pub struct ListQuery {
     pub q: Option<String>,
     /// Page size, 1 to 1000 (default 100).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// Opaque cursor from a previous page's `nextLink`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,7 +62,7 @@ pub async fn list_data_products(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<DataProductPage>, ApiError> {
     let size = page_size(query.limit)?;
-    let after: String = match &query.cursor {
+    let after: String = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(cursor) => decode_cursor(cursor)?,
         None => String::new(),
     };

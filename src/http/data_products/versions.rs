@@ -20,6 +20,7 @@ use super::{parse_id, product_not_found};
 pub struct VersionsQuery {
     /// Page size, 1 to 1000 (default 100).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// Opaque cursor from a previous page's `nextLink`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -36,7 +37,7 @@ pub struct VersionsQuery {
     operation_id = "list_data_product_versions",
     tag = "data products",
     params(
-        ("id" = String, Path, description = "`dp:<name>` (a versioned id is accepted and names the same product)", example = "dp:hmpps_use_of_force"),
+        ("id" = String, Path, description = "`dp:<name>` (a versioned id is accepted and names the same product)", example = "dp:hmpps_use_of_force", pattern = r"^dp:[a-z][a-z0-9_]{0,62}(:v[1-9][0-9]{0,8}\\.(0|[1-9][0-9]{0,8}))?$"),
         VersionsQuery,
     ),
     responses(
@@ -54,7 +55,7 @@ pub async fn list_data_product_versions(
 ) -> Result<Json<VersionPage>, ApiError> {
     let reference = parse_id(&id)?;
     let size = page_size(query.limit)?;
-    let before: i32 = match &query.cursor {
+    let before: i32 = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(cursor) => decode_cursor(cursor)?,
         None => i32::MAX,
     };

@@ -23,7 +23,7 @@ use super::{parse_table_id, schema_etag, table_not_found, with_etag};
     operation_id = "get_schema",
     tag = "schemas",
     params(
-        ("id" = String, Path, description = "`dp:<name>:<table>` or `dp:<name>:v<M>.<m>:<table>`", example = "dp:hmpps_use_of_force:incidents"),
+        ("id" = String, Path, description = "`dp:<name>:<table>` or `dp:<name>:v<M>.<m>:<table>`", example = "dp:hmpps_use_of_force:incidents", pattern = r"^dp:[a-z][a-z0-9_]{0,62}(:v[1-9][0-9]{0,8}\\.(0|[1-9][0-9]{0,8}))?:[a-z][a-z0-9_]{0,127}$"),
         ("If-None-Match" = Option<String>, Header, description = "Answer 304 if the entity tag still matches"),
     ),
     responses(

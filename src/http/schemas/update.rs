@@ -26,7 +26,7 @@ use super::{WriteRequest, parse_table_id, run_write};
     operation_id = "replace_schema",
     tag = "schemas",
     params(
-        ("id" = String, Path, description = "`dp:<name>:<table>` (or with the latest version: `dp:<name>:v<M>.<m>:<table>`)", example = "dp:hmpps_use_of_force:incidents"),
+        ("id" = String, Path, description = "`dp:<name>:<table>` (or with the latest version: `dp:<name>:v<M>.<m>:<table>`)", example = "dp:hmpps_use_of_force:incidents", pattern = r"^dp:[a-z][a-z0-9_]{0,62}(:v[1-9][0-9]{0,8}\\.(0|[1-9][0-9]{0,8}))?:[a-z][a-z0-9_]{0,127}$"),
         ("If-Match" = Option<String>, Header, description = "Only write if the schema's entity tag matches"),
         WriteQuery,
     ),

@@ -1,5 +1,7 @@
 //! daap, the Data-as-a-Product API. See docs/architecture.md for how the pieces fit.
 
+pub mod auth;
+pub mod authz;
 pub mod config;
 pub mod database;
 pub mod domain;

@@ -159,13 +159,21 @@ impl AuthConfig {
         if !is_http_url(&self.authority) {
             return Err(AuthConfigError::BadAuthority);
         }
-        if self.jwks_url.as_deref().is_some_and(|url| !is_http_url(url)) {
+        if self
+            .jwks_url
+            .as_deref()
+            .is_some_and(|url| !is_http_url(url))
+        {
             return Err(AuthConfigError::BadJwksUrl);
         }
         if self.issuers.iter().all(|issuer| issuer.trim().is_empty()) {
             return Err(AuthConfigError::NoIssuers);
         }
-        if self.audiences.iter().all(|audience| audience.trim().is_empty()) {
+        if self
+            .audiences
+            .iter()
+            .all(|audience| audience.trim().is_empty())
+        {
             return Err(AuthConfigError::NoAudiences);
         }
         if self.fetch_timeout.is_zero() {

@@ -112,9 +112,8 @@ impl AuthError {
 
     /// `UnsupportedAlgorithm` for a header's `alg`, keeping the name only if it looks like one.
     pub(crate) fn unsupported_algorithm(alg: &str) -> AuthError {
-        let plausible = !alg.is_empty()
-            && alg.len() <= 16
-            && alg.bytes().all(|b| b.is_ascii_alphanumeric());
+        let plausible =
+            !alg.is_empty() && alg.len() <= 16 && alg.bytes().all(|b| b.is_ascii_alphanumeric());
         AuthError::UnsupportedAlgorithm(if plausible {
             alg.to_owned()
         } else {

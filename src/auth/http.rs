@@ -23,11 +23,11 @@ pub fn http_client_builder() -> reqwest::ClientBuilder {
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(5))
         .user_agent(concat!("daap/", env!("CARGO_PKG_VERSION")));
-    match rustls::ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions()
+    match rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
     {
-        Ok(tls) => builder.tls_backend_preconfigured(
-            tls.with_root_certificates(roots).with_no_client_auth(),
-        ),
+        Ok(tls) => builder
+            .tls_backend_preconfigured(tls.with_root_certificates(roots).with_no_client_auth()),
         // The ring provider supports the safe default versions; if that ever changed, reqwest
         // would panic building the client without a provider, so fail loudly here instead.
         Err(error) => panic!("rustls with ring cannot be configured: {error}"),

@@ -130,8 +130,14 @@ impl KeyCache {
             };
         }
         if have_keys {
-            if within(state.last_unknown_kid_fetch, self.min_unknown_kid_interval, now) {
-                tracing::debug!("unknown signing key id; key set fetched too recently to fetch again");
+            if within(
+                state.last_unknown_kid_fetch,
+                self.min_unknown_kid_interval,
+                now,
+            ) {
+                tracing::debug!(
+                    "unknown signing key id; key set fetched too recently to fetch again"
+                );
                 return Ok(());
             }
             state.last_unknown_kid_fetch = Some(now);
@@ -149,7 +155,11 @@ impl KeyCache {
         let Ok(mut state) = Arc::clone(&self.fetch).try_lock_owned() else {
             return; // a fetch is under way
         };
-        if within(state.last_failure, self.failed_fetch_backoff, Instant::now()) {
+        if within(
+            state.last_failure,
+            self.failed_fetch_backoff,
+            Instant::now(),
+        ) {
             return;
         }
         let cache = Arc::clone(self);
@@ -167,7 +177,10 @@ impl KeyCache {
 
     /// Fetches now, waiting for a fetch under way to finish first (whose result then counts,
     /// if it succeeded within `skip_if_fresher_than`).
-    pub(crate) async fn refresh(&self, skip_if_fresher_than: Option<Duration>) -> Result<(), AuthError> {
+    pub(crate) async fn refresh(
+        &self,
+        skip_if_fresher_than: Option<Duration>,
+    ) -> Result<(), AuthError> {
         let mut state = self.fetch.lock().await;
         let fresh = skip_if_fresher_than.is_some_and(|age| {
             self.snapshot()

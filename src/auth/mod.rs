@@ -1,12 +1,12 @@
 //! Authentication: bearer JWTs issued by Microsoft Entra ID (or any OpenID Connect provider),
 //! validated locally.
 //!
-//! - [`config`]: what is accepted and where the keys are ([`AuthConfig`], [`RoleNames`]).
-//! - [`jwks`](self): discovery, the key cache and its single-flight refresh (private).
-//! - [`token`](TokenValidator): checking a token and reading its claims into a [`Principal`].
-//! - [`principal`](Principal): who the caller is, and its roles and scopes.
-//! - [`error`](AuthError): why a token was refused, and the `WWW-Authenticate` challenge.
-//! - [`http_client`]: the HTTP client the key fetches use.
+//! - `config`: what is accepted and where the keys are ([`AuthConfig`], [`RoleNames`]).
+//! - `jwks`: discovery, the key cache and its single-flight refresh (private).
+//! - `token`: checking a token and reading its claims into a [`Principal`] ([`TokenValidator`]).
+//! - `principal`: who the caller is, with its roles and scopes ([`Principal`]).
+//! - `error`: why a token was refused, and the `WWW-Authenticate` challenge ([`AuthError`]).
+//! - `http`: the HTTP client the key fetches use ([`http_client`]).
 //!
 //! Only RS256 is accepted. The identity is the `oid` claim for users and the client id (`azp`
 //! or `appid`) for applications. Nothing here logs a token, a claim value or a header value.
@@ -23,7 +23,7 @@
 //! # Ok(()) }
 //! ```
 
-pub mod config;
+mod config;
 mod error;
 mod http;
 mod jwks;

@@ -126,7 +126,10 @@ fn peek_header(token: &str) -> Result<PeekedHeader, AuthError> {
         part.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
-    if header.is_empty() || payload.is_empty() || ![header, payload, signature].into_iter().all(base64url) {
+    if header.is_empty()
+        || payload.is_empty()
+        || ![header, payload, signature].into_iter().all(base64url)
+    {
         return Err(AuthError::Malformed);
     }
     let bytes = URL_SAFE_NO_PAD
@@ -146,7 +149,7 @@ fn map_error(kind: ErrorKind) -> AuthError {
         ErrorKind::InvalidClaimFormat(claim) => AuthError::InvalidClaim(claim_name(&claim)),
         ErrorKind::InvalidAlgorithm
         | ErrorKind::MissingAlgorithm
-        | ErrorKind::UnsupportedAlgorithm => AuthError::UnsupportedAlgorithm("RS256".to_owned()),
+        | ErrorKind::UnsupportedAlgorithm => AuthError::unsupported_algorithm(""),
         // A key that cannot verify anything (e.g. a malformed modulus) verifies no signature.
         ErrorKind::InvalidRsaKey(_) | ErrorKind::InvalidKeyFormat | ErrorKind::Provider(_) => {
             AuthError::BadSignature

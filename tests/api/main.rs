@@ -1,6 +1,7 @@
 //! The one integration-test binary: every test goes through the real router against a real
 //! PostgreSQL database of its own.
 
+mod auth_tokens;
 mod column_types;
 mod concurrency;
 mod conditional;

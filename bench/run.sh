@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # HTTP benchmark of daap: a release build against a fresh PostgreSQL database seeded with
-# 10,000 products, loaded by wrk with one scenario per endpoint. Writes bench/results/latest.json
-# and regenerates docs/benchmarks.md. See docs/benchmarks.md for what is measured.
+# 10,000 products, loaded by wrk with one scenario per endpoint, then the schema scale phase
+# (bench/schema_scale.py: products with 5 and 500 tables, 200 single-table updates each, reads of
+# latest and old versions). Writes bench/results/latest.json and regenerates docs/benchmarks.md.
+# See docs/benchmarks.md for what is measured.
 #
 #   bash bench/run.sh
 #
@@ -13,6 +15,9 @@
 #   BENCH_CONNECTIONS   open HTTP connections (default 16)
 #   BENCH_THREADS       wrk threads (default 2)
 #   BENCH_PORT          first port to try for daap (default 18080)
+#   BENCH_SKIP_SCALE    1: skip the schema scale phase
+#   BENCH_KEEP_DB       1: keep the database daap_bench_<pid> afterwards (for EXPLAIN and the like;
+#                       drop it yourself)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,6 +26,8 @@ DURATION=${BENCH_DURATION:-10s}
 CONNECTIONS=${BENCH_CONNECTIONS:-16}
 THREADS=${BENCH_THREADS:-2}
 PORT=${BENCH_PORT:-18080}
+SKIP_SCALE=${BENCH_SKIP_SCALE:-0}
+KEEP_DB=${BENCH_KEEP_DB:-0}
 PRODUCTS=10000
 # 50 pages of 100 lands the deep-page cursor half way through the seeded products.
 DEEP_PAGES=50
@@ -37,6 +44,7 @@ work=$(mktemp -d -t daap-bench.XXXXXX)
 server_pid=
 bench_db=
 admin_url=
+database_url=
 
 stop_server() {
     if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
@@ -53,7 +61,10 @@ stop_server() {
 }
 
 drop_database() {
-    if [[ -n $bench_db ]]; then
+    if [[ -n $bench_db && $KEEP_DB == 1 ]]; then
+        log "kept database $bench_db (BENCH_KEEP_DB=1): psql '${database_url:-$admin_url}'; drop it with" \
+            "psql '$admin_url' -c 'DROP DATABASE \"$bench_db\" WITH (FORCE)'"
+    elif [[ -n $bench_db ]]; then
         # FORCE: a crashed run may leave connections behind that would block the drop.
         psql "$admin_url" -qX -v ON_ERROR_STOP=1 \
             -c "DROP DATABASE IF EXISTS \"$bench_db\" WITH (FORCE)" >/dev/null ||
@@ -222,6 +233,27 @@ for name in "${scenarios[@]}"; do
 done
 
 peak_rss_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status")
+
+# --- schema scale -------------------------------------------------------------------------------
+# Same server and database: products with 5 and 500 tables, 200 single-table updates each.
+# A failure is recorded in the results (and fails the final check) rather than losing the
+# scenarios above.
+if [[ $SKIP_SCALE == 1 ]]; then
+    schema_scale=skipped
+    log "schema scale phase skipped (BENCH_SKIP_SCALE=1)"
+else
+    log "schema scale phase"
+    scale_started=$(date +%s)
+    if python3 bench/schema_scale.py --base "$base" --database-url "$DATABASE_URL" \
+        --server-pid "$server_pid" --out "$work/schema_scale.json"; then
+        schema_scale=ran
+    else
+        schema_scale=failed
+        log "warning: the schema scale phase failed (see above)"
+    fi
+    log "schema scale phase took $(($(date +%s) - scale_started)) s"
+fi
+
 stop_server
 drop_database
 
@@ -244,6 +276,7 @@ cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 mem_total_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
 kernel=$(uname -r)
 idle_busy_percent=$idle_busy_percent
+schema_scale=$schema_scale
 started_at=$(date -u -d "@$started_at" +%Y-%m-%dT%H:%M:%SZ)
 elapsed_seconds=$(($(date +%s) - started_at))
 EOF

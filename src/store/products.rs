@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use sqlx::PgConnection;
 use sqlx::types::Json;
+use sqlx::{Connection, PgConnection};
 use time::OffsetDateTime;
 
 use crate::domain::{Bump, DataProductName, ProductFields, Status, Version};
@@ -92,9 +92,23 @@ impl ProductVersionRow {
     }
 }
 
-/// Select one product version joined with its product; `$filter` completes the query.
+/// Select product versions joined with their product; `$filter` completes the query.
+/// `with_tables` also reads the names of the version's tables (for product responses: one
+/// index lookup per product, in the same round trip); `without_tables` leaves them empty, for
+/// the many reads that do not need them.
 macro_rules! select_product_version {
-    ($filter:literal $(, $arg:expr)* $(,)?) => {
+    (with_tables, $filter:literal $(, $arg:expr)* $(,)?) => {
+        select_product_version!(@query
+            "COALESCE((SELECT array_agg(r.table_name ORDER BY r.table_name)
+                       FROM table_revisions r
+                       WHERE r.product_id = p.id
+                         AND int4range(r.first_seq, r.end_seq) @> v.seq), '{}')",
+            $filter $(, $arg)*)
+    };
+    (without_tables, $filter:literal $(, $arg:expr)* $(,)?) => {
+        select_product_version!(@query "ARRAY[]::text[]", $filter $(, $arg)*)
+    };
+    (@query $tables:literal, $filter:literal $(, $arg:expr)*) => {
         sqlx::query_as!(
             ProductVersionRow,
             r#"SELECT p.id AS product_id, p.name, p.created_at, v.seq, v.major, v.minor,
@@ -103,11 +117,7 @@ macro_rules! select_product_version {
                       v.data_product_maintainer, v.data_product_maintainer_display_name,
                       v.email, v.status AS "status: Status", v.retention_period,
                       v.dpia_required, v.tags AS "tags: Json<BTreeMap<String, String>>",
-                      v.created_at AS updated_at, v.created_by AS updated_by,
-                      COALESCE((SELECT array_agg(r.table_name ORDER BY r.table_name)
-                                FROM table_revisions r
-                                WHERE r.product_id = p.id
-                                  AND int4range(r.first_seq, r.end_seq) @> v.seq), '{}')
+                      v.created_at AS updated_at, v.created_by AS updated_by, "# + $tables + r#"
                           AS "tables!"
                FROM data_products p
                JOIN data_product_versions v ON v.product_id = p.id "# + $filter
@@ -116,12 +126,13 @@ macro_rules! select_product_version {
     };
 }
 
-/// The latest version of the live product called `name`.
+/// The latest version of the live product called `name`, with its table names.
 pub async fn find_current(
     conn: &mut PgConnection,
     name: &DataProductName,
 ) -> Result<Option<ProductVersionRow>, sqlx::Error> {
     select_product_version!(
+        with_tables,
         "WHERE p.name = $1 AND p.deleted_at IS NULL AND v.seq = p.current_seq",
         name.as_str()
     )
@@ -129,13 +140,14 @@ pub async fn find_current(
     .await
 }
 
-/// One exact version of the live product called `name`.
+/// One exact version of the live product called `name`, with its table names.
 pub async fn find_version(
     conn: &mut PgConnection,
     name: &DataProductName,
     version: Version,
 ) -> Result<Option<ProductVersionRow>, sqlx::Error> {
     select_product_version!(
+        with_tables,
         "WHERE p.name = $1 AND p.deleted_at IS NULL AND v.major = $2 AND v.minor = $3",
         name.as_str(),
         version.major,
@@ -145,40 +157,77 @@ pub async fn find_version(
     .await
 }
 
-/// The version with sequence number `seq` of a product.
+/// The latest version (or the exact `version`) of the live product called `name`, without
+/// its table names: for requests that read one table or compare versions.
+pub async fn find_head(
+    conn: &mut PgConnection,
+    name: &DataProductName,
+    version: Option<Version>,
+) -> Result<Option<ProductVersionRow>, sqlx::Error> {
+    match version {
+        None => {
+            select_product_version!(
+                without_tables,
+                "WHERE p.name = $1 AND p.deleted_at IS NULL AND v.seq = p.current_seq",
+                name.as_str()
+            )
+            .fetch_optional(conn)
+            .await
+        }
+        Some(version) => {
+            select_product_version!(
+                without_tables,
+                "WHERE p.name = $1 AND p.deleted_at IS NULL AND v.major = $2 AND v.minor = $3",
+                name.as_str(),
+                version.major,
+                version.minor
+            )
+            .fetch_optional(conn)
+            .await
+        }
+    }
+}
+
+/// The version with sequence number `seq` of a product, without its table names.
 pub async fn find_seq(
     conn: &mut PgConnection,
     product_id: i64,
     seq: i32,
 ) -> Result<Option<ProductVersionRow>, sqlx::Error> {
-    select_product_version!("WHERE p.id = $1 AND v.seq = $2", product_id, seq)
-        .fetch_optional(conn)
-        .await
+    select_product_version!(
+        without_tables,
+        "WHERE p.id = $1 AND v.seq = $2",
+        product_id,
+        seq
+    )
+    .fetch_optional(conn)
+    .await
 }
 
-/// The latest version of the live product called `name`, with the product row locked until
-/// the transaction ends, so that every writer of one product goes one after the other.
+/// The latest version of the live product called `name` (without its table names), with the
+/// product row locked until the transaction ends, so that every writer of one product goes
+/// one after the other.
 ///
 /// The lock is taken by its own statement first: a `SELECT ... FOR UPDATE` that joins the
 /// versions would, after waiting for a concurrent writer, re-check the join against the
 /// version row it saw *before* waiting and wrongly find nothing. The second statement runs
-/// with a fresh snapshot that includes the version the previous writer committed.
+/// with a fresh snapshot that includes the version the previous writer committed, and looks
+/// it up by its full primary key, so its cost never depends on the length of the history.
 pub async fn lock_current(
     conn: &mut PgConnection,
     name: &DataProductName,
 ) -> Result<Option<ProductVersionRow>, sqlx::Error> {
-    let locked = sqlx::query_scalar!(
-        "SELECT id FROM data_products WHERE name = $1 AND deleted_at IS NULL FOR UPDATE",
+    let locked = sqlx::query!(
+        "SELECT id, current_seq FROM data_products
+         WHERE name = $1 AND deleted_at IS NULL FOR UPDATE",
         name.as_str()
     )
     .fetch_optional(&mut *conn)
     .await?;
-    let Some(product_id) = locked else {
-        return Ok(None);
-    };
-    select_product_version!("WHERE p.id = $1 AND v.seq = p.current_seq", product_id)
-        .fetch_optional(conn)
-        .await
+    match locked {
+        Some(head) => find_seq(conn, head.id, head.current_seq).await,
+        None => Ok(None),
+    }
 }
 
 /// Filters of the product list; every one is optional.
@@ -197,7 +246,15 @@ pub async fn list_current(
     after: &str,
     limit: i64,
 ) -> Result<Vec<ProductVersionRow>, sqlx::Error> {
-    select_product_version!(
+    // Plan this query with the actual values every time: a cached generic plan cannot know
+    // how selective the filters are or how small the page is, and was seen to scan and sort
+    // every version instead of walking the name index (100x slower).
+    let mut tx = conn.begin().await?;
+    sqlx::query!("SET LOCAL plan_cache_mode = force_custom_plan")
+        .execute(&mut *tx)
+        .await?;
+    let rows = select_product_version!(
+        with_tables,
         "WHERE p.deleted_at IS NULL AND v.seq = p.current_seq AND p.name > $1
            AND ($2::text IS NULL OR v.domain = $2)
            AND ($3::product_status IS NULL OR v.status = $3)
@@ -213,8 +270,10 @@ pub async fn list_current(
         filter.text.as_deref(),
         limit
     )
-    .fetch_all(conn)
-    .await
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
 }
 
 /// Register a product at `v1.0` in one statement. A live product of that name -> 409.

@@ -44,6 +44,23 @@ pub async fn tables_at(
     .await
 }
 
+/// The names of the tables of the version `seq` of a product, in name order.
+pub async fn names_at(
+    conn: &mut PgConnection,
+    product_id: i64,
+    seq: i32,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT table_name FROM table_revisions
+         WHERE product_id = $1 AND int4range(first_seq, end_seq) @> $2::integer
+         ORDER BY table_name",
+        product_id,
+        seq
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// One table of the version `seq` of a product.
 pub async fn table_at(
     conn: &mut PgConnection,

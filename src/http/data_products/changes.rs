@@ -71,7 +71,7 @@ pub async fn get_data_product_changes(
     let to = parse_version(query.to.as_deref(), "to")?.or(reference.version);
     let from = parse_version(query.from.as_deref(), "from")?;
     let mut conn = state.pool.acquire().await?;
-    let latest = products::find_current(&mut conn, &reference.name)
+    let latest = products::find_head(&mut conn, &reference.name, None)
         .await?
         .ok_or_else(|| product_not_found(&reference))?;
     let to_row = match to {
@@ -116,7 +116,7 @@ async fn version_row(
     reference: &ProductRef,
     version: Version,
 ) -> Result<ProductVersionRow, ApiError> {
-    products::find_version(conn, &reference.name, version)
+    products::find_head(conn, &reference.name, Some(version))
         .await?
         .ok_or_else(|| {
             ApiError::NotFound(format!("dp:{} has no version {version}", reference.name))

@@ -6,8 +6,9 @@ use axum::response::Response;
 
 use crate::error::{ApiError, Problem};
 use crate::http::AppState;
-use crate::http::data_products::{find_product, product_not_found};
+use crate::http::data_products::product_not_found;
 use crate::http::preconditions::{if_none_match_hits, not_modified};
+use crate::store::products;
 use crate::store::tables;
 
 use super::json::Schema;
@@ -43,9 +44,13 @@ pub async fn get_schema(
 ) -> Result<Response, ApiError> {
     let reference = parse_table_id(&id)?;
     let mut conn = state.pool.acquire().await?;
-    let product = find_product(&mut conn, &reference.product)
-        .await?
-        .ok_or_else(|| product_not_found(&reference.product))?;
+    let product = products::find_head(
+        &mut conn,
+        &reference.product.name,
+        reference.product.version,
+    )
+    .await?
+    .ok_or_else(|| product_not_found(&reference.product))?;
     let row = tables::table_at(
         &mut conn,
         product.product_id,

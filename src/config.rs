@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
+use crate::auth::{AuthConfig, RoleNames};
 use crate::domain::product::MetadataPolicy;
-use crate::http::WriteSettings;
 use crate::http::idempotency::IdempotencySettings;
+use crate::http::{DocsSettings, DocsSignIn, WriteSettings};
 use crate::store::pool::PoolSettings;
 
 #[derive(Debug, Parser)]
@@ -26,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP service (applies pending migrations first unless disabled).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate(MigrateArgs),
     /// Print the OpenAPI document (JSON) and exit.
@@ -109,9 +110,146 @@ pub struct ServeArgs {
     /// Log format: human-readable `text` or one JSON object per line.
     #[arg(long, env = "DAAP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    #[command(flatten)]
+    pub auth: AuthArgs,
+}
+
+/// The identity provider (Microsoft Entra ID, or any OpenID Connect provider) and the roles.
+/// With none configured, daap runs without authentication only on a loopback address.
+#[derive(Debug, Clone, Args)]
+pub struct AuthArgs {
+    /// Entra ID tenant (directory) id.
+    #[arg(long, env = "DAAP_AUTH_TENANT_ID")]
+    pub auth_tenant_id: Option<String>,
+
+    /// Client (application) id of the API's app registration; tokens must be issued for it.
+    #[arg(long, env = "DAAP_AUTH_CLIENT_ID")]
+    pub auth_client_id: Option<String>,
+
+    /// OpenID Connect authority, when not Entra's public cloud for the tenant (e.g. a
+    /// sovereign cloud or another provider): discovery is `<authority>/.well-known/openid-configuration`.
+    #[arg(long, env = "DAAP_AUTH_AUTHORITY")]
+    pub auth_authority: Option<String>,
+
+    /// Comma-separated accepted token issuers (default: the tenant's v2.0 issuer, or the authority).
+    #[arg(long, env = "DAAP_AUTH_ISSUERS", value_delimiter = ',')]
+    pub auth_issuers: Vec<String>,
+
+    /// Also accept v1.0 tokens (issuer `https://sts.windows.net/<tenant>/`).
+    #[arg(long, env = "DAAP_AUTH_ACCEPT_V1_TOKENS", default_value_t = false, action = ArgAction::Set)]
+    pub auth_accept_v1_tokens: bool,
+
+    /// Comma-separated accepted audiences (default: the client id and `api://<client id>`).
+    #[arg(long, env = "DAAP_AUTH_AUDIENCES", value_delimiter = ',')]
+    pub auth_audiences: Vec<String>,
+
+    /// JWKS URL, skipping discovery.
+    #[arg(long, env = "DAAP_AUTH_JWKS_URL")]
+    pub auth_jwks_url: Option<String>,
+
+    /// Clock skew allowed when checking `exp` and `nbf` (seconds).
+    #[arg(long, env = "DAAP_AUTH_LEEWAY_SECS", default_value_t = 60)]
+    pub auth_leeway_secs: u64,
+
+    /// App role that may register products and change the products it owns or maintains.
+    #[arg(long, env = "DAAP_ROLE_PRODUCER", default_value = "DataProducer")]
+    pub role_producer: String,
+
+    /// App role that may change and delete any product.
+    #[arg(long, env = "DAAP_ROLE_STEWARD", default_value = "DataSteward")]
+    pub role_steward: String,
+
+    /// App role that may read (only checked with DAAP_REQUIRE_READER_ROLE).
+    #[arg(long, env = "DAAP_ROLE_READER", default_value = "DataReader")]
+    pub role_reader: String,
+
+    /// Reading needs the reader (or producer or steward) role, not just a valid token.
+    #[arg(long, env = "DAAP_REQUIRE_READER_ROLE", default_value_t = false, action = ArgAction::Set)]
+    pub require_reader_role: bool,
+
+    /// Run without authentication even on a non-loopback address. Anyone who can reach daap
+    /// can then change anything: only for networks where that is true of every client anyway.
+    #[arg(long, env = "DAAP_INSECURE_DISABLE_AUTH", default_value_t = false, action = ArgAction::Set)]
+    pub insecure_disable_auth: bool,
+
+    /// Client id of the Swagger UI's app registration (a single-page application), enabling
+    /// "Authorize" at /docs with the authorization-code flow and PKCE.
+    #[arg(long, env = "DAAP_DOCS_CLIENT_ID")]
+    pub docs_client_id: Option<String>,
+
+    /// Comma-separated scopes Swagger UI asks for (default `api://<client id>/user_impersonation`).
+    #[arg(long, env = "DAAP_DOCS_SCOPES", value_delimiter = ',')]
+    pub docs_scopes: Vec<String>,
+}
+
+impl AuthArgs {
+    pub fn role_names(&self) -> RoleNames {
+        RoleNames {
+            producer: self.role_producer.clone(),
+            steward: self.role_steward.clone(),
+            reader: self.role_reader.clone(),
+        }
+    }
+
+    /// The token validation settings, or `None` when no identity provider is configured.
+    pub fn auth_config(&self) -> Option<AuthConfig> {
+        let client_id = self.auth_client_id.as_deref().filter(|c| !c.is_empty());
+        let tenant = self.auth_tenant_id.as_deref().filter(|t| !t.is_empty());
+        let mut config = match (tenant, client_id, self.auth_authority.as_deref()) {
+            (Some(tenant), Some(client_id), _) => AuthConfig::entra(tenant, client_id),
+            (None, Some(client_id), Some(authority)) => {
+                AuthConfig::new(authority, Vec::new()).with_client_id(client_id)
+            }
+            (None, None, Some(authority)) => AuthConfig::new(authority, Vec::new()),
+            _ => return None,
+        };
+        if let Some(authority) = &self.auth_authority {
+            config.authority = authority.clone();
+        }
+        if let (true, Some(tenant)) = (self.auth_accept_v1_tokens, tenant) {
+            config = config.with_entra_v1_issuer(tenant);
+        }
+        if !self.auth_issuers.is_empty() {
+            config.issuers = self.auth_issuers.clone();
+        }
+        if !self.auth_audiences.is_empty() {
+            config.audiences = self.auth_audiences.clone();
+        }
+        config.jwks_url = self.auth_jwks_url.clone();
+        config.leeway = Duration::from_secs(self.auth_leeway_secs);
+        config.roles = self.role_names();
+        Some(config)
+    }
+
+    /// The scopes Swagger UI asks for.
+    pub fn docs_scopes(&self) -> Vec<String> {
+        if !self.docs_scopes.is_empty() {
+            return self.docs_scopes.clone();
+        }
+        self.auth_client_id
+            .iter()
+            .map(|client| format!("api://{client}/user_impersonation"))
+            .collect()
+    }
 }
 
 impl ServeArgs {
+    /// Swagger UI sign-in, when a UI client id is configured.
+    pub fn docs_settings(&self) -> DocsSettings {
+        let auth = &self.auth;
+        let sign_in = auth.docs_client_id.clone().map(|client_id| DocsSignIn {
+            client_id,
+            scopes: auth.docs_scopes(),
+            authority: auth.auth_authority.clone().or_else(|| {
+                auth.auth_tenant_id
+                    .as_ref()
+                    .map(|tenant| format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0"))
+            }),
+        });
+        DocsSettings { sign_in }
+    }
+
     pub fn write_settings(&self) -> WriteSettings {
         WriteSettings {
             idempotency: IdempotencySettings {

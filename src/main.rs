@@ -23,7 +23,7 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve(args) => daap::server::serve(args).await,
+        Command::Serve(args) => daap::server::serve(*args).await,
         Command::Migrate(args) => {
             let database = Database::open(&args.database).await?;
             let result = daap::store::pool::migrate(&database.pool).await;

@@ -4,19 +4,72 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use crate::auth::{TokenValidator, http_client};
+use crate::authz::Policy;
 use crate::config::ServeArgs;
 use crate::database::Database;
 use crate::http::{AppState, app};
 use crate::store::pool;
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let auth = token_validator(&args)?;
     let database = Database::open(&args.database).await?;
-    let result = run(&args, &database).await;
+    let result = run(&args, &database, auth).await;
     database.close().await?;
     result
 }
 
-async fn run(args: &ServeArgs, database: &Database) -> anyhow::Result<()> {
+/// Secure by default: with an identity provider configured every `/v1` request needs a valid
+/// token; without one, daap runs open only on a loopback address (or when told so in words
+/// nobody types by accident), and says so loudly.
+fn token_validator(args: &ServeArgs) -> anyhow::Result<Option<TokenValidator>> {
+    if let Some(config) = args.auth.auth_config() {
+        config.check().map_err(|error| {
+            anyhow::anyhow!("the identity provider settings are invalid: {error}")
+        })?;
+        let http =
+            http_client().context("could not build the HTTP client for the identity provider")?;
+        tracing::info!(authority = %config.authority, "authentication: bearer tokens required on /v1");
+        return Ok(Some(TokenValidator::new(config, http)));
+    }
+    if args.bind.ip().is_loopback() {
+        tracing::warn!(
+            "AUTHENTICATION IS OFF: no identity provider is configured, so anyone who can reach \
+             {} can change anything. That is only allowed on a loopback address; set \
+             DAAP_AUTH_TENANT_ID and DAAP_AUTH_CLIENT_ID to require tokens (docs/authentication.md)",
+            args.bind
+        );
+        return Ok(None);
+    }
+    if args.auth.insecure_disable_auth {
+        tracing::warn!(
+            "AUTHENTICATION IS OFF on {} because DAAP_INSECURE_DISABLE_AUTH=true: anyone who can \
+             reach this address can change anything",
+            args.bind
+        );
+        return Ok(None);
+    }
+    anyhow::bail!(
+        "refusing to serve on {} without authentication: that address is reachable from other \
+         machines and no identity provider is configured. Set DAAP_AUTH_TENANT_ID and \
+         DAAP_AUTH_CLIENT_ID (see docs/authentication.md), or bind to 127.0.0.1, or set \
+         DAAP_INSECURE_DISABLE_AUTH=true to run without authentication on purpose",
+        args.bind
+    )
+}
+
+async fn run(
+    args: &ServeArgs,
+    database: &Database,
+    auth: Option<TokenValidator>,
+) -> anyhow::Result<()> {
+    if let Some(validator) = &auth {
+        // Warm the key cache; if the provider is down, requests get 503 until it answers.
+        if let Err(error) = validator.refresh_keys().await {
+            tracing::warn!(error = %error, "could not load the identity provider's signing keys yet");
+        }
+        validator.spawn_key_refresh();
+    }
     if args.migrate_on_start {
         pool::migrate(&database.pool).await?;
     }
@@ -25,6 +78,12 @@ async fn run(args: &ServeArgs, database: &Database) -> anyhow::Result<()> {
         policy: Arc::new(args.metadata_policy()),
         body_limit: args.body_limit_bytes,
         writes: Arc::new(args.write_settings()),
+        auth,
+        authz: Arc::new(Policy {
+            roles: args.auth.role_names(),
+            require_reader_role: args.auth.require_reader_role,
+        }),
+        docs: Arc::new(args.docs_settings()),
     };
     let purge = tokio::spawn(purge_idempotency_records(database.pool.clone()));
     let listener = tokio::net::TcpListener::bind(args.bind)

@@ -1,5 +1,6 @@
 //! Domain types: values that cannot exist in an invalid state past the HTTP edge.
 
+pub mod author;
 pub mod changes;
 pub mod column_type;
 pub mod id;
@@ -8,6 +9,7 @@ pub mod product;
 pub mod table;
 pub mod version;
 
+pub use author::Author;
 pub use changes::ChangeSet;
 pub use id::{ProductRef, TableRef};
 pub use name::DataProductName;

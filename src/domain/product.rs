@@ -130,7 +130,7 @@ impl ProductFields {
             reader.required_string("dataProductOwnerDisplayName", MAX_SHORT_TEXT_CHARS);
         let maintainer = reader
             .optional_string("dataProductMaintainer", MAX_EMAIL_CHARS)
-            .and_then(|email| checked_email(reader, "dataProductMaintainer", email));
+            .and_then(|maintainer| checked_maintainer(reader, maintainer));
         let maintainer_display_name =
             reader.optional_string("dataProductMaintainerDisplayName", MAX_SHORT_TEXT_CHARS);
         let email = required_email(reader, "email");
@@ -227,6 +227,30 @@ fn required_email(reader: &mut Fields<'_>, key: &'static str) -> String {
         return email;
     }
     checked_email(reader, key, email).unwrap_or_default()
+}
+
+/// A maintainer is a person (an email) or a machine client, named by its client id (a UUID),
+/// so that a pipeline can maintain the product it feeds.
+fn checked_maintainer(reader: &mut Fields<'_>, maintainer: String) -> Option<String> {
+    if is_plausible_email(&maintainer) || is_uuid(&maintainer) {
+        Some(maintainer)
+    } else {
+        reader.error(
+            "dataProductMaintainer",
+            "must be an email address like `name@example.org`, or a machine client's client id (a UUID)",
+        );
+        None
+    }
+}
+
+/// `8-4-4-4-12` hexadecimal digits, as Entra client ids are written.
+pub fn is_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn checked_email(reader: &mut Fields<'_>, key: &'static str, email: String) -> Option<String> {

@@ -1,6 +1,7 @@
 //! The HTTP layer: routing, extractors, and one module per resource.
 
 pub mod actor;
+pub mod authentication;
 pub mod data_products;
 pub mod extract;
 pub mod health;
@@ -23,6 +24,8 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::TokenValidator;
+use crate::authz::Policy;
 use crate::domain::product::MetadataPolicy;
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
@@ -35,6 +38,31 @@ pub struct AppState {
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
     pub writes: Arc<WriteSettings>,
+    /// Validates bearer tokens; `None` runs without authentication (see `server.rs` for when
+    /// that is allowed).
+    pub auth: Option<TokenValidator>,
+    /// Who may do what.
+    pub authz: Arc<Policy>,
+    pub docs: Arc<DocsSettings>,
+}
+
+/// How Swagger UI at `/docs` signs users in.
+#[derive(Debug, Clone, Default)]
+pub struct DocsSettings {
+    pub sign_in: Option<DocsSignIn>,
+}
+
+/// The authorization-code flow with PKCE, for a single-page app registration: no client
+/// secret ever reaches the browser.
+#[derive(Debug, Clone)]
+pub struct DocsSignIn {
+    /// Client id of the UI's app registration.
+    pub client_id: String,
+    /// Scopes to ask for, e.g. `api://<API client id>/user_impersonation`.
+    pub scopes: Vec<String>,
+    /// Base of the `/authorize` and `/token` endpoints, e.g.
+    /// `https://login.microsoftonline.com/<tenant>/oauth2/v2.0`.
+    pub authority: Option<String>,
 }
 
 /// How writes behave in this deployment.
@@ -48,11 +76,13 @@ pub struct WriteSettings {
 
 /// The route table and its OpenAPI document, declared together so they cannot drift apart.
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(data_products::router())
         .merge(schemas::router())
-        .split_for_parts()
+        .split_for_parts();
+    utoipa::Modify::modify(&crate::openapi::BearerSecurity, &mut openapi);
+    (router, openapi)
 }
 
 /// The OpenAPI document of the whole API.
@@ -64,12 +94,26 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// and middleware.
 pub fn app(state: AppState) -> Router {
     let body_limit = state.body_limit;
-    let (router, openapi) = routes();
+    let (router, mut openapi) = routes();
+    let mut swagger = SwaggerUi::new("/docs");
+    if let Some(sign_in) = &state.docs.sign_in {
+        crate::openapi::add_sign_in(&mut openapi, sign_in);
+        swagger = swagger.oauth(
+            utoipa_swagger_ui::oauth::Config::new()
+                .client_id(&sign_in.client_id)
+                .scopes(sign_in.scopes.clone())
+                .use_pkce_with_authorization_code_grant(true),
+        );
+    }
     router
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .merge(swagger.url("/openapi.json", openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            authentication::authenticate,
+        ))
         .layer(middleware::from_fn(run_to_completion))
         .layer(CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {

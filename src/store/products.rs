@@ -7,7 +7,7 @@ use sqlx::types::Json;
 use sqlx::{Connection, PgConnection};
 use time::OffsetDateTime;
 
-use crate::domain::{Bump, DataProductName, ProductFields, Status, Version};
+use crate::domain::{Author, Bump, DataProductName, ProductFields, Status, Version};
 use crate::error::{ApiError, is_unique_violation};
 
 /// One version of one product, as stored: everything a product response needs.
@@ -70,8 +70,16 @@ impl ProductVersionRow {
             dpia_required: fields.dpia_required,
             tags: Json(fields.tags.clone()),
             updated_at: created_at,
-            updated_by: new.actor.to_owned(),
+            updated_by: new.author.id.clone(),
             ..self.clone()
+        }
+    }
+
+    /// The people this version names as responsible for the product.
+    pub fn ownership(&self) -> crate::authz::Ownership<'_> {
+        crate::authz::Ownership {
+            owner: &self.data_product_owner,
+            maintainer: self.data_product_maintainer.as_deref(),
         }
     }
 
@@ -281,7 +289,7 @@ pub async fn insert_product(
     conn: &mut PgConnection,
     name: &DataProductName,
     fields: &ProductFields,
-    actor: &str,
+    author: &Author,
 ) -> Result<ProductVersionRow, ApiError> {
     let inserted = sqlx::query!(
         r#"WITH product AS (
@@ -293,13 +301,13 @@ pub async fn insert_product(
                product_id, seq, major, minor, bump, changes, description, domain,
                data_product_owner, data_product_owner_display_name, data_product_maintainer,
                data_product_maintainer_display_name, email, status, retention_period,
-               dpia_required, tags, created_at, created_by)
+               dpia_required, tags, created_at, created_by, created_by_name)
            SELECT id, 1, 1, 0, 'initial', '{}', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-                  created_at, $2
+                  created_at, $2, $14
            FROM product
            RETURNING product_id, created_at"#,
         name.as_str(),
-        actor,
+        author.id,
         fields.description,
         fields.domain,
         fields.owner,
@@ -311,6 +319,7 @@ pub async fn insert_product(
         fields.retention_period,
         fields.dpia_required,
         Json(&fields.tags) as _,
+        author.display_name.as_deref(),
     )
     .fetch_one(conn)
     .await
@@ -345,7 +354,7 @@ pub async fn insert_product(
         dpia_required: fields.dpia_required,
         tags: Json(fields.tags.clone()),
         updated_at: inserted.created_at,
-        updated_by: actor.to_owned(),
+        updated_by: author.id.clone(),
         tables: Vec::new(),
     })
 }
@@ -355,7 +364,7 @@ pub struct NewVersion<'a> {
     pub bump: Bump,
     pub changes: Value,
     pub fields: &'a ProductFields,
-    pub actor: &'a str,
+    pub author: &'a Author,
 }
 
 /// Append the version after `current` and make it the product's latest. The caller must hold
@@ -374,9 +383,9 @@ pub async fn append_version(
                    product_id, seq, major, minor, bump, changes, description, domain,
                    data_product_owner, data_product_owner_display_name, data_product_maintainer,
                    data_product_maintainer_display_name, email, status, retention_period,
-                   dpia_required, tags, created_by)
+                   dpia_required, tags, created_by, created_by_name)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                       $17, $18)
+                       $17, $18, $19)
                RETURNING created_at
            ), head AS (
                UPDATE data_products SET current_seq = $2 WHERE id = $1
@@ -399,7 +408,8 @@ pub async fn append_version(
         fields.retention_period,
         fields.dpia_required,
         Json(&fields.tags) as _,
-        new.actor,
+        new.author.id,
+        new.author.display_name.as_deref(),
     )
     .fetch_one(conn)
     .await?;
@@ -411,12 +421,12 @@ pub async fn append_version(
 pub async fn mark_deleted(
     conn: &mut PgConnection,
     product_id: i64,
-    actor: &str,
+    author: &Author,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE data_products SET deleted_at = now(), deleted_by = $2 WHERE id = $1",
         product_id,
-        actor
+        author.id
     )
     .execute(conn)
     .await?;

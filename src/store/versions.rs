@@ -16,6 +16,7 @@ pub struct VersionEntryRow {
     pub changes: Value,
     pub created_at: OffsetDateTime,
     pub created_by: String,
+    pub created_by_name: Option<String>,
 }
 
 /// The id of the live product called `name`.
@@ -40,7 +41,8 @@ pub async fn list_versions(
 ) -> Result<Vec<VersionEntryRow>, sqlx::Error> {
     sqlx::query_as!(
         VersionEntryRow,
-        r#"SELECT seq, major, minor, bump AS "bump: Bump", changes, created_at, created_by
+        r#"SELECT seq, major, minor, bump AS "bump: Bump", changes, created_at, created_by,
+                  created_by_name
            FROM data_product_versions
            WHERE product_id = $1 AND seq < $2
            ORDER BY seq DESC

@@ -20,15 +20,15 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header, get_current_timestamp};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
-const TENANT: &str = "8c0ba3b4-6a39-4e39-8a94-4c8e2b1f2d11";
+pub(crate) const TENANT: &str = "8c0ba3b4-6a39-4e39-8a94-4c8e2b1f2d11";
 /// The API's own application (client) id: the audience.
-const API_CLIENT_ID: &str = "3f2a9c1e-0b7d-4c55-9e0a-6d1f8b2c4e77";
+pub(crate) const API_CLIENT_ID: &str = "3f2a9c1e-0b7d-4c55-9e0a-6d1f8b2c4e77";
 /// The front end that signs users in and calls the API for them.
-const WEB_CLIENT_ID: &str = "a61d5f0e-2c3b-4e8f-9a7d-1b2c3d4e5f60";
+pub(crate) const WEB_CLIENT_ID: &str = "a61d5f0e-2c3b-4e8f-9a7d-1b2c3d4e5f60";
 /// A pipeline that calls the API as itself (client credentials).
-const PIPELINE_CLIENT_ID: &str = "5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716";
-const USER_OID: &str = "00000000-0000-0000-66f3-3332eca7ea81";
-const PIPELINE_SP_OID: &str = "7d6c5b4a-3928-4716-a5b4-c3d2e1f0a9b8";
+pub(crate) const PIPELINE_CLIENT_ID: &str = "5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716";
+pub(crate) const USER_OID: &str = "00000000-0000-0000-66f3-3332eca7ea81";
+pub(crate) const PIPELINE_SP_OID: &str = "7d6c5b4a-3928-4716-a5b4-c3d2e1f0a9b8";
 
 /// Test-only 2048-bit RSA keys (PKCS#1 DER, base64), made with `openssl genrsa -traditional
 /// 2048` for these tests and used nowhere else. Fixtures, because generating 2048-bit keys in
@@ -97,7 +97,7 @@ const KEY_C_PKCS1_DER: &str = "\
     dHc=";
 
 /// A signing key and the JWK that publishes it under `kid`.
-struct TestKey {
+pub(crate) struct TestKey {
     kid: String,
     encoding: EncodingKey,
     jwk: Value,
@@ -123,7 +123,7 @@ impl TestKey {
     }
 
     /// An RS256 token over `claims`, naming this key.
-    fn sign(&self, claims: &Value) -> String {
+    pub(crate) fn sign(&self, claims: &Value) -> String {
         self.sign_as(&self.kid, claims)
     }
 
@@ -142,19 +142,19 @@ impl TestKey {
     }
 }
 
-fn key_a() -> TestKey {
+pub(crate) fn key_a() -> TestKey {
     TestKey::new("key-a", KEY_A_PKCS1_DER)
 }
 
-fn key_b() -> TestKey {
+pub(crate) fn key_b() -> TestKey {
     TestKey::new("key-b", KEY_B_PKCS1_DER)
 }
 
-fn key_c() -> TestKey {
+pub(crate) fn key_c() -> TestKey {
     TestKey::new("key-c", KEY_C_PKCS1_DER)
 }
 
-fn v2_issuer() -> String {
+pub(crate) fn v2_issuer() -> String {
     format!("https://login.microsoftonline.com/{TENANT}/v2.0")
 }
 
@@ -162,12 +162,12 @@ fn v1_issuer() -> String {
     format!("https://sts.windows.net/{TENANT}/")
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     get_current_timestamp() as i64
 }
 
 /// An Entra v2.0 access token's claims for a user signed in to the web front end.
-fn user_claims() -> Value {
+pub(crate) fn user_claims() -> Value {
     let now = now();
     json!({
         "aud": API_CLIENT_ID,
@@ -192,7 +192,7 @@ fn user_claims() -> Value {
 }
 
 /// An Entra v2.0 access token's claims for the pipeline acting as itself.
-fn machine_claims() -> Value {
+pub(crate) fn machine_claims() -> Value {
     let now = now();
     json!({
         "aud": format!("api://{API_CLIENT_ID}"),
@@ -212,7 +212,7 @@ fn machine_claims() -> Value {
 }
 
 /// `claims` with the fields of `changes` set, or removed where they are `null`.
-fn with(mut claims: Value, changes: Value) -> Value {
+pub(crate) fn with(mut claims: Value, changes: Value) -> Value {
     let object = claims.as_object_mut().expect("claims are an object");
     for (name, value) in changes.as_object().expect("changes are an object") {
         if value.is_null() {
@@ -253,12 +253,12 @@ struct IdpState {
 
 /// A fake Entra ID tenant on 127.0.0.1: discovery at `/<tenant>/v2.0/...`, keys at
 /// `/<tenant>/discovery/v2.0/keys`, as Entra lays them out.
-struct FakeIdp {
+pub(crate) struct FakeIdp {
     state: IdpState,
 }
 
 impl FakeIdp {
-    async fn start(keys: &[&TestKey]) -> Self {
+    pub(crate) async fn start(keys: &[&TestKey]) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a loopback port");
@@ -317,13 +317,13 @@ impl FakeIdp {
     }
 
     /// The tenant's real issuer and the API's audiences, with discovery on this server.
-    fn config(&self) -> AuthConfig {
+    pub(crate) fn config(&self) -> AuthConfig {
         let mut config = AuthConfig::entra(TENANT, API_CLIENT_ID);
         config.authority = self.authority();
         config
     }
 
-    fn validator(&self, config: AuthConfig) -> TokenValidator {
+    pub(crate) fn validator(&self, config: AuthConfig) -> TokenValidator {
         let http = http_client_builder()
             .no_proxy()
             .build()

@@ -2,6 +2,7 @@
 //! PostgreSQL database of its own.
 
 mod auth_tokens;
+mod authorization;
 mod column_types;
 mod concurrency;
 mod conditional;

@@ -153,3 +153,37 @@ fn the_openapi_command_prints_the_served_document() {
         serde_json::to_value(daap::http::openapi()).unwrap()
     );
 }
+
+#[test]
+fn serve_refuses_a_non_loopback_address_without_an_identity_provider() {
+    let data_dir = scratch_dir("open");
+    let output = daap(&data_dir, free_port())
+        .env("DAAP_BIND", format!("0.0.0.0:{}", free_port()))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("refusing to serve on 0.0.0.0"), "{stderr}");
+    assert!(stderr.contains("DAAP_AUTH_TENANT_ID"), "{stderr}");
+    assert!(!data_dir.exists(), "it refused before touching anything");
+}
+
+#[tokio::test]
+async fn serve_runs_open_on_a_non_loopback_address_only_when_told_to_in_words() {
+    let data_dir = scratch_dir("insecure");
+    let port = free_port();
+    let mut child = daap(&data_dir, port)
+        .env("DAAP_BIND", format!("0.0.0.0:{port}"))
+        .env("DAAP_INSECURE_DISABLE_AUTH", "true")
+        .spawn()
+        .unwrap();
+    wait_until_ready(port, &mut child).await;
+    stop(&mut child);
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(
+        stderr.contains("AUTHENTICATION IS OFF"),
+        "it says so loudly: {stderr}"
+    );
+    std::fs::remove_dir_all(&data_dir).ok();
+}

@@ -11,8 +11,10 @@ use std::sync::{Arc, OnceLock};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
+use daap::auth::TokenValidator;
+use daap::authz::Policy;
 use daap::domain::product::MetadataPolicy;
-use daap::http::{AppState, WriteSettings, app};
+use daap::http::{AppState, DocsSettings, WriteSettings, app};
 use daap::localpg::LocalPostgres;
 use daap::store::pool::{MIGRATOR, PoolSettings, connect};
 use http_body_util::BodyExt;
@@ -137,6 +139,26 @@ impl TestApp {
     }
 
     pub async fn with_settings(policy: MetadataPolicy, writes: WriteSettings) -> Self {
+        Self::build(policy, writes, None, Policy::default()).await
+    }
+
+    /// An instance that requires bearer tokens checked by `validator`.
+    pub async fn with_auth(validator: TokenValidator, authz: Policy) -> Self {
+        Self::build(
+            MetadataPolicy::default(),
+            WriteSettings::default(),
+            Some(validator),
+            authz,
+        )
+        .await
+    }
+
+    async fn build(
+        policy: MetadataPolicy,
+        writes: WriteSettings,
+        auth: Option<TokenValidator>,
+        authz: Policy,
+    ) -> Self {
         let server = server();
         let name = format!(
             "{DB_PREFIX}{}_{}",
@@ -166,6 +188,9 @@ impl TestApp {
             policy: Arc::new(policy),
             body_limit: 64 * 1024,
             writes: Arc::new(writes),
+            auth,
+            authz: Arc::new(authz),
+            docs: Arc::new(DocsSettings::default()),
         };
         Self {
             router: app(state.clone()),

@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 
+use crate::authz::Action;
 use crate::domain::ProductRef;
 use crate::domain::product::NewProduct;
 use crate::error::{ApiError, Problem};
@@ -50,6 +51,7 @@ pub async fn register_data_product(
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
+    actor.authorize(&state, Action::Register, None)?;
     let new = NewProduct::parse(&body, &state.policy)?;
     let key = IdempotencyKey::for_request(&headers, &Method::POST, "/v1/data-products", &body)?;
     let settings = &state.writes.idempotency;
@@ -57,7 +59,7 @@ pub async fn register_data_product(
     if let Some(replay) = idempotency::replay_or_lock(&mut tx, &key, settings).await? {
         return Ok(replay);
     }
-    let row = products::insert_product(&mut tx, &new.name, &new.fields, actor.id())
+    let row = products::insert_product(&mut tx, &new.name, &new.fields, actor.author())
         .await
         .map_err(|error| match error {
             ApiError::Conflict(detail) if if_none_match_star(&headers) => {

@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 
+use crate::authz::Action;
 use crate::domain::ProductRef;
 use crate::error::{ApiError, Problem};
 use crate::http::AppState;
@@ -45,13 +46,14 @@ pub async fn delete_data_product(
 ) -> Result<StatusCode, ApiError> {
     let reference = parse_id(&id)?;
     require_if_match(&headers, state.writes.require_if_match)?;
+    actor.authorize(&state, Action::Delete, None)?;
     let mut tx = state.pool.begin().await?;
     let current = products::lock_current(&mut tx, &reference.name)
         .await?
         .ok_or_else(|| product_not_found(&reference))?;
     ensure_latest(&reference, &current)?;
     check_if_match(&headers, &etag_of(&current))?;
-    products::mark_deleted(&mut tx, current.product_id, actor.id()).await?;
+    products::mark_deleted(&mut tx, current.product_id, actor.author()).await?;
     // Re-sending the request that registered the product must register it again.
     idempotency::forget_derived(&mut tx, &ProductRef::product_id(&reference.name)).await?;
     tx.commit().await?;

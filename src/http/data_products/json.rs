@@ -34,8 +34,9 @@ macro_rules! editable_fields {
             pub data_product_owner: String,
             #[schema(min_length = 1, max_length = 200)]
             pub data_product_owner_display_name: String,
-            /// Email of the day-to-day maintainer.
-            #[schema(format = "email", max_length = 254)]
+            /// Email of the day-to-day maintainer, or the client id (a UUID) of the machine
+            /// client that maintains the product.
+            #[schema(max_length = 254)]
             pub data_product_maintainer: Option<String>,
             #[schema(min_length = 1, max_length = 200)]
             pub data_product_maintainer_display_name: Option<String>,
@@ -198,8 +199,11 @@ pub struct VersionEntry {
     pub changes: ChangeSet,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    /// Who made this version.
+    /// Who made this version: a user's object id (`oid`), an application's client id, or
+    /// `anonymous` when authentication is disabled.
     pub created_by: String,
+    /// The display name of who made this version, when known.
+    pub created_by_name: Option<String>,
 }
 
 impl VersionEntry {
@@ -217,6 +221,7 @@ impl VersionEntry {
             changes,
             created_at: row.created_at,
             created_by: row.created_by.clone(),
+            created_by_name: row.created_by_name.clone(),
         }
     }
 }

@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
+use crate::authz::Action;
 use crate::domain::{Bump, ChangeSet, ProductFields};
 use crate::error::{ApiError, Problem};
 use crate::http::AppState;
@@ -65,6 +66,7 @@ pub async fn update_data_product(
         .await?
         .ok_or_else(|| product_not_found(&reference))?;
     ensure_latest(&reference, &current)?;
+    actor.authorize(&state, Action::Change, Some(current.ownership()))?;
     check_if_match(&headers, &etag_of(&current))?;
     // A metadata change keeps the tables: the response lists them.
     let current = ProductVersionRow {
@@ -76,7 +78,7 @@ pub async fn update_data_product(
         bump: Bump::Minor,
         changes: serde_json::to_value(&changes).map_err(anyhow::Error::from)?,
         fields: &fields,
-        actor: actor.id(),
+        author: actor.author(),
     };
     if query.dry_run {
         let outcome = if changes.is_empty() {

@@ -90,6 +90,7 @@ async fn run_write(
         return Ok(replay);
     }
     let (result, etag) = write_table(
+        state,
         &mut tx,
         &request.reference,
         request.actor,

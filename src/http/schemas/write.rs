@@ -9,6 +9,8 @@ use crate::domain::table::{TableChange, TableSchema};
 use crate::error::ApiError;
 use sqlx::PgConnection;
 
+use crate::authz::Action;
+use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::data_products::{ensure_latest, product_not_found};
 use crate::http::preconditions::{check_if_match, if_none_match_star};
@@ -29,6 +31,7 @@ pub enum TableWrite {
 /// Apply `write` to the table `reference` inside the caller's transaction (or, for a dry run,
 /// compute the outcome and write nothing). Returns the result and the schema's ETag afterwards.
 pub async fn write_table(
+    state: &AppState,
     tx: &mut PgConnection,
     reference: &TableRef,
     actor: &Actor,
@@ -42,6 +45,7 @@ pub async fn write_table(
         .await?
         .ok_or_else(|| product_not_found(&reference.product))?;
     ensure_latest(&reference.product, &current)?;
+    actor.authorize(state, Action::Change, Some(current.ownership()))?;
     let existing = tables::table_at(tx, current.product_id, current.seq, table).await?;
     if let Some(existing) = &existing {
         check_if_match(
@@ -139,7 +143,7 @@ pub async fn write_table(
                 bump,
                 changes: serde_json::to_value(&changes).map_err(anyhow::Error::from)?,
                 fields: &current.fields(),
-                actor: actor.id(),
+                author: actor.author(),
             },
         )
         .await?;

@@ -1,0 +1,49 @@
+//! The authentication middleware: every `/v1` request carries a valid bearer token (when an
+//! identity provider is configured), and reads are authorised here; writes are authorised by
+//! their handlers, which know the product's owners.
+
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::auth::bearer_token;
+use crate::authz::{Action, Caller};
+use crate::error::ApiError;
+use crate::http::AppState;
+use crate::http::actor::Actor;
+
+/// Paths that answer without a token: health checks, the OpenAPI document and Swagger UI.
+fn is_public(path: &str) -> bool {
+    !path.starts_with("/v1/") && path != "/v1"
+}
+
+pub async fn authenticate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if is_public(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let caller = match &state.auth {
+        None => Caller::Anonymous,
+        Some(validator) => {
+            let validated = match bearer_token(request.headers()) {
+                Ok(token) => validator.validate(token).await,
+                Err(error) => Err(error),
+            };
+            match validated {
+                Ok(principal) => Caller::Authenticated(principal),
+                Err(error) => return ApiError::Unauthorized(error).into_response(),
+            }
+        }
+    };
+    if matches!(*request.method(), Method::GET | Method::HEAD)
+        && let Err(error) = Actor::new(caller.clone()).authorize(&state, Action::Read, None)
+    {
+        return error.into_response();
+    }
+    request.extensions_mut().insert(caller);
+    next.run(request).await
+}

@@ -70,3 +70,66 @@ async fn the_document_and_swagger_ui_are_served() {
         "assets are vendored, not fetched"
     );
 }
+
+#[tokio::test]
+async fn swagger_ui_signs_in_with_the_authorization_code_flow_and_pkce_when_configured() {
+    let app = TestApp::with_docs(daap::http::DocsSettings {
+        sign_in: Some(daap::http::DocsSignIn {
+            client_id: "a61d5f0e-2c3b-4e8f-9a7d-1b2c3d4e5f60".to_owned(),
+            scopes: vec!["api://3f2a9c1e/user_impersonation".to_owned()],
+            authority: Some("https://login.microsoftonline.com/tenant-id/oauth2/v2.0".to_owned()),
+        }),
+    })
+    .await;
+    let document = app.get("/openapi.json").await.body;
+    let flow = &document["components"]["securitySchemes"]["entra"]["flows"]["authorizationCode"];
+    assert_eq!(
+        flow["authorizationUrl"],
+        "https://login.microsoftonline.com/tenant-id/oauth2/v2.0/authorize"
+    );
+    assert_eq!(
+        flow["tokenUrl"],
+        "https://login.microsoftonline.com/tenant-id/oauth2/v2.0/token"
+    );
+    assert!(flow["scopes"]["api://3f2a9c1e/user_impersonation"].is_string());
+    let initializer = app.get("/docs/swagger-initializer.js").await;
+    assert_eq!(initializer.status, StatusCode::OK);
+    assert!(
+        initializer
+            .text
+            .contains("usePkceWithAuthorizationCodeGrant\": true"),
+        "{}",
+        initializer.text
+    );
+    assert!(
+        initializer
+            .text
+            .contains("a61d5f0e-2c3b-4e8f-9a7d-1b2c3d4e5f60")
+    );
+    assert!(
+        !initializer
+            .text
+            .to_lowercase()
+            .contains("clientsecret\": \""),
+        "no client secret in the browser"
+    );
+}
+
+#[test]
+fn every_v1_operation_requires_a_bearer_token_and_documents_401_and_403() {
+    let document = serde_json::to_value(daap::http::openapi()).unwrap();
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let secured = operation.get("security").is_some();
+            assert_eq!(secured, path.starts_with("/v1/"), "{method} {path}");
+            if secured {
+                assert!(operation["responses"]["401"].is_object(), "{method} {path}");
+                assert!(operation["responses"]["403"].is_object(), "{method} {path}");
+            }
+        }
+    }
+}

@@ -139,7 +139,26 @@ impl TestApp {
     }
 
     pub async fn with_settings(policy: MetadataPolicy, writes: WriteSettings) -> Self {
-        Self::build(policy, writes, None, Policy::default()).await
+        Self::build(
+            policy,
+            writes,
+            None,
+            Policy::default(),
+            DocsSettings::default(),
+        )
+        .await
+    }
+
+    /// An instance whose Swagger UI signs users in.
+    pub async fn with_docs(docs: DocsSettings) -> Self {
+        Self::build(
+            MetadataPolicy::default(),
+            WriteSettings::default(),
+            None,
+            Policy::default(),
+            docs,
+        )
+        .await
     }
 
     /// An instance that requires bearer tokens checked by `validator`.
@@ -149,6 +168,7 @@ impl TestApp {
             WriteSettings::default(),
             Some(validator),
             authz,
+            DocsSettings::default(),
         )
         .await
     }
@@ -158,6 +178,7 @@ impl TestApp {
         writes: WriteSettings,
         auth: Option<TokenValidator>,
         authz: Policy,
+        docs: DocsSettings,
     ) -> Self {
         let server = server();
         let name = format!(
@@ -190,7 +211,7 @@ impl TestApp {
             writes: Arc::new(writes),
             auth,
             authz: Arc::new(authz),
-            docs: Arc::new(DocsSettings::default()),
+            docs: Arc::new(docs),
         };
         Self {
             router: app(state.clone()),

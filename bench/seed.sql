@@ -1,55 +1,159 @@
--- Seed :products data products (default 10,000), each at v1.0, in one statement.
--- Run by bench/run.sh with: psql -v products=N -f bench/seed.sql
+-- Seed the benchmark database in bulk, writing exactly the rows the API would write.
+-- Run by bench/run.sh:
 --
--- The rows mirror what `POST /v1/data-products` writes (see migrations/0001_data_products.sql
--- and store::products::insert_product): a product row with current_seq = 1 plus its initial
--- version with `changes = '{}'`. Values vary across 10 domains, 200 owners and three statuses
--- so that rows and JSON responses have a realistic size, not one repeated tiny row.
+--   psql -v products=N -v history_products=H -v history_versions=V -v wide_products=W \
+--        -v wide_tables=T -v single_products=S -f bench/seed.sql
+--
+-- What it makes (names sort as: history_ < product_ < single_ < wide_):
+--
+-- * `product_NNNNNN` (N of them): registered at v1.0, then 10 tables added one `POST
+--   /v1/schemas` at a time, so each is at v1.10 (current_seq 11) with 11 versions. Tables have
+--   10 to 60 columns of varied types. Spread over 10 domains, 200 owners and three statuses
+--   (domain and status vary independently, so combined filters select ~6 %).
+-- * `history_NN` (H): registered, then V - 1 metadata updates: V versions, no tables.
+-- * `wide_NN` (W): registered, then T tables added: T + 1 versions.
+-- * `single_NNNN` (S): registered only: one version, no tables (the "1 version" side of the
+--   history-length check).
+--
+-- Everything is a pure function of the product number i and table number t, so that the Lua
+-- scripts (bench/lua/schema.lua) can rebuild a seeded table's schema without asking the server:
+-- KEEP THE FORMULAS IN SYNC WITH bench/lua/schema.lua. bench/fidelity.py registers one product
+-- through the API with the same content and compares the rows, so a drift from what the API
+-- writes (a changed `changes` format, a new column) fails the run instead of skewing it.
+--
+-- Rows match the API's: versions with gap-free seq (major 1, minor seq-1), `changes` as
+-- serde serialises ChangeSet ({} / {"metadata": [...]} / {"tables": [{"table", "kind",
+-- "change": {...}}]}), table revisions valid for [first_seq, NULL) with canonical column types
+-- and columns JSON [{"name", "type", "description"}], data_products.current_seq = last seq.
 
 \set ON_ERROR_STOP on
+-- Durability of the seed itself does not matter (a crash means a new run); this only makes the
+-- many commits of the bulk load cheaper. It changes nothing in the data.
+SET synchronous_commit = off;
 
-WITH product AS (
-    INSERT INTO data_products (name, current_seq, created_at, created_by)
-    SELECT format('product_%s', lpad(i::text, 5, '0')),
-           1,
-           now() - make_interval(mins => i),
-           'bench-seed'
+-- 10 domains x 200 owners x 3 statuses; table names sorted, so t is also the name order.
+CREATE TEMP TABLE seed_const AS SELECT
+    ARRAY['HMPPS', 'Probation', 'Prisons', 'Courts', 'Legal Aid', 'Youth Justice',
+          'Finance', 'People', 'Estates', 'Digital'] AS domains,
+    ARRAY['appointments', 'assessments', 'cases', 'contacts', 'custody_periods',
+          'incidents', 'locations', 'movements', 'sentences', 'staff'] AS tables,
+    -- Canonical spellings (as daap stores them), so a PUT of the same schema is no change.
+    ARRAY['bigint', 'int', 'smallint', 'tinyint', 'boolean', 'double', 'float', 'string',
+          'varchar(64)', 'varchar', 'char(3)', 'decimal(10,2)', 'decimal(38,0)', 'date',
+          'timestamp', 'binary', 'array<string>', 'map<string,bigint>',
+          'struct<code:string,value:decimal(12,2)>',
+          'array<struct<role:string,age:int>>'] AS types,
+    ARRAY['id', 'code', 'amount', 'at', 'flag', 'note', 'ref', 'name'] AS words;
+
+-- The products' rows; `kind` and `i` say what to generate for each.
+CREATE TEMP TABLE seed_products (
+    id bigint PRIMARY KEY, kind text NOT NULL, i int NOT NULL, created_at timestamptz NOT NULL,
+    table_count int NOT NULL, versions int NOT NULL
+);
+
+WITH wanted (kind, i, name, table_count, versions) AS (
+    SELECT 'product', i, format('product_%s', lpad(i::text, 6, '0')), 10, 11
     FROM generate_series(1, :products) AS i
+    UNION ALL
+    SELECT 'history', i, format('history_%s', lpad(i::text, 2, '0')), 0, :history_versions
+    FROM generate_series(1, :history_products) AS i
+    UNION ALL
+    SELECT 'wide', i, format('wide_%s', lpad(i::text, 2, '0')), :wide_tables, :wide_tables + 1
+    FROM generate_series(1, :wide_products) AS i
+    UNION ALL
+    SELECT 'single', i, format('single_%s', lpad(i::text, 4, '0')), 0, 1
+    FROM generate_series(1, :single_products) AS i
+), inserted AS (
+    INSERT INTO data_products (name, current_seq, created_at, created_by)
+    SELECT name, versions, now() - make_interval(mins => i, days => 30), 'bench-seed'
+    FROM wanted
+    ORDER BY name
     RETURNING id, name, created_at
-), numbered AS (
-    SELECT id, created_at, substr(name, 9)::int AS i FROM product
 )
+INSERT INTO seed_products
+SELECT inserted.id, w.kind, w.i, inserted.created_at, w.table_count, w.versions
+FROM inserted JOIN wanted w USING (name);
+
+-- Table revisions: table t (0-based) of a product is created by version seq t + 2 and never
+-- changed. Regular products use the 10 named tables, wide ones t000, t001, ...
+INSERT INTO table_revisions (product_id, table_name, first_seq, end_seq, table_description, columns)
+SELECT p.id, tbl.name, t + 2, NULL,
+       format('%s of data product %s (synthetic, for the daap benchmark).', tbl.name, p.i),
+       cols.columns
+FROM seed_products p
+CROSS JOIN seed_const c
+CROSS JOIN LATERAL generate_series(0, p.table_count - 1) AS t
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN p.kind = 'product' THEN c.tables[1 + t]
+                ELSE format('t%s', lpad(t::text, 3, '0')) END AS name,
+           10 + (p.i * 7 + t * 13) % 51 AS column_count
+) AS tbl
+CROSS JOIN LATERAL (
+    SELECT jsonb_agg(jsonb_build_object(
+               'name', format('c%s_%s', lpad(k::text, 2, '0'), c.words[1 + (p.i + k) % 8]),
+               'type', c.types[1 + (p.i * 3 + t * 5 + k) % 20],
+               'description', format('Column %s of %s: synthetic, for the daap benchmark.',
+                                     k, tbl.name))
+           ORDER BY k) AS columns
+    FROM generate_series(0, tbl.column_count - 1) AS k
+) AS cols
+ORDER BY p.id, t;
+
+-- Versions: seq 1 registers; then each table creation is a minor version whose `changes` lists
+-- the table's columns as added (TableChange::created); history products get metadata updates
+-- of their description instead. Every version repeats the product's metadata, as the API does.
 INSERT INTO data_product_versions (
     product_id, seq, major, minor, bump, changes, description, domain,
     data_product_owner, data_product_owner_display_name, data_product_maintainer,
     data_product_maintainer_display_name, email, status, retention_period,
     dpia_required, tags, created_at, created_by)
-SELECT id, 1, 1, 0, 'initial', '{}',
-       format('Synthetic data product %s for benchmarking: daily extracts of case, '
-              'custody and appointment records, cleansed and joined for reporting '
-              'and analysis by the %s team.', i, domain),
-       domain,
-       format('owner%s@example.org', i % 200),
-       format('Owner %s', i % 200),
+SELECT p.id, s.seq, 1, s.seq - 1,
+       (CASE WHEN s.seq = 1 THEN 'initial' ELSE 'minor' END)::version_bump,
+       CASE
+           WHEN s.seq = 1 THEN '{}'::jsonb
+           WHEN p.table_count > 0 THEN jsonb_build_object('tables', jsonb_build_array(
+               jsonb_build_object(
+                   'table', r.table_name,
+                   'kind', 'created',
+                   'change', jsonb_build_object(
+                       'bump', 'minor',
+                       'addedColumns', jsonb_path_query_array(r.columns, '$[*].name'),
+                       'removedColumns', '[]'::jsonb,
+                       'typesChanged', '[]'::jsonb,
+                       'descriptionsChanged', '[]'::jsonb,
+                       'tableDescriptionChanged', false,
+                       'reordered', false))))
+           ELSE '{"metadata": ["description"]}'::jsonb
+       END,
+       CASE WHEN p.kind = 'history' AND s.seq > 1
+            THEN format('Synthetic data product %s with a long history, revision %s.', p.i, s.seq)
+            ELSE format('Synthetic data product %s for benchmarking: daily extracts of case, '
+                        'custody and appointment records, cleansed and joined for reporting '
+                        'and analysis by the %s team.', p.i, d.domain)
+       END,
+       d.domain,
+       format('owner%s@example.org', p.i % 200),
+       format('Owner %s', p.i % 200),
        -- A third of the products have no maintainer, as the field is optional.
-       CASE WHEN i % 3 <> 0 THEN format('maintainer%s@example.org', i % 50) END,
-       CASE WHEN i % 3 <> 0 THEN format('Maintainer %s', i % 50) END,
-       format('team-%s@example.org', lower(replace(domain, ' ', '-'))),
-       -- 60 % published, 30 % draft, 10 % retired.
-       (CASE WHEN i % 10 < 6 THEN 'published' WHEN i % 10 < 9 THEN 'draft' ELSE 'retired' END)::product_status,
-       365 * (1 + i % 7),
-       i % 4 = 0,
-       jsonb_build_object('source', 'nomis', 'refresh', 'daily',
-                          'tier', format('tier-%s', i % 3 + 1)),
-       created_at,
+       CASE WHEN p.i % 3 <> 0 THEN format('maintainer%s@example.org', p.i % 50) END,
+       CASE WHEN p.i % 3 <> 0 THEN format('Maintainer %s', p.i % 50) END,
+       format('team-%s@example.org', lower(replace(d.domain, ' ', '-'))),
+       -- 60 % published, 30 % draft, 10 % retired, independently of the domain (i % 10).
+       (CASE WHEN p.i / 10 % 10 < 6 THEN 'published'
+             WHEN p.i / 10 % 10 < 9 THEN 'draft' ELSE 'retired' END)::product_status,
+       365 * (1 + p.i % 7),
+       p.i % 4 = 0,
+       jsonb_build_object('source', 'nomis', 'refresh', 'daily', 'tier', format('tier-%s', p.i % 3 + 1)),
+       p.created_at + make_interval(secs => s.seq - 1),
        'bench-seed'
-FROM numbered
-CROSS JOIN LATERAL (
-    SELECT (ARRAY['HMPPS', 'Probation', 'Prisons', 'Courts', 'Legal Aid', 'Youth Justice',
-                  'Finance', 'People', 'Estates', 'Digital'])[1 + i % 10] AS domain
-) AS d;
+FROM seed_products p
+CROSS JOIN seed_const c
+CROSS JOIN LATERAL (SELECT c.domains[1 + p.i % 10] AS domain) AS d
+CROSS JOIN LATERAL generate_series(1, p.versions) AS s(seq)
+LEFT JOIN table_revisions r ON r.product_id = p.id AND r.first_seq = s.seq AND p.table_count > 0
+ORDER BY p.id, s.seq;
 
--- Fresh tables have no planner statistics until autovacuum gets to them; gather them now so
--- the first scenario does not run with different plans than the later ones.
-ANALYZE data_products;
-ANALYZE data_product_versions;
+-- Fresh tables have no planner statistics (and no visibility map) until autovacuum gets to
+-- them; do its work now so that the first scenario runs with the same plans as the later ones
+-- and index-only scans are possible, as in a database that has been running for a while.
+VACUUM (ANALYZE) data_products, data_product_versions, table_revisions;

@@ -12,6 +12,7 @@ use crate::validation::Fields;
 
 use super::Bump;
 use super::column_type::ColumnType;
+use super::name::check_identifier;
 
 /// Glue's limit on a table description.
 pub const MAX_TABLE_DESCRIPTION_CHARS: usize = 2048;
@@ -27,27 +28,7 @@ pub struct TableName(String);
 
 impl TableName {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let mut chars = raw.chars();
-        match chars.next() {
-            None => return Err("must not be empty".to_owned()),
-            Some(first) if !first.is_ascii_lowercase() => {
-                return Err(format!(
-                    "must start with a lower-case letter (a-z), not `{first}`"
-                ));
-            }
-            Some(_) => {}
-        }
-        if let Some(bad) = chars.find(|c| !is_name_char(*c)) {
-            return Err(format!(
-                "may contain only lower-case letters, digits and `_`, not `{bad}`"
-            ));
-        }
-        if raw.len() > MAX_TABLE_NAME_LEN {
-            return Err(format!(
-                "must be at most {MAX_TABLE_NAME_LEN} characters long"
-            ));
-        }
-        Ok(Self(raw.to_owned()))
+        check_identifier(raw, MAX_TABLE_NAME_LEN).map(|()| Self(raw.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -21,6 +21,17 @@ pub async fn lock_key(
     key: &str,
     wait: Duration,
 ) -> Result<bool, sqlx::Error> {
+    // The usual case, nobody else holds the key: one round trip, no waiting.
+    let free = sqlx::query_scalar!(
+        r#"SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS "free!""#,
+        key
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if free {
+        return Ok(true);
+    }
+    // Someone is running the same request: wait for them, but not forever.
     // `set_config(..., true)` is SET LOCAL: the timeout ends with the transaction.
     sqlx::query!(
         "SELECT set_config('lock_timeout', $1, true)",

@@ -20,6 +20,10 @@ pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> anyh
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
+        // sqlx pings every connection before handing it out by default: a round trip per
+        // request. A connection that died is noticed by the query itself instead (mapped to
+        // 503) and dropped from the pool.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .context("could not connect to PostgreSQL")

@@ -43,8 +43,9 @@ pub struct DatabaseArgs {
     pub database_url: Option<String>,
 
     /// Directory for the private PostgreSQL cluster (used only without DATABASE_URL).
-    #[arg(long, env = "DAAP_DATA_DIR", default_value = ".daap")]
-    pub data_dir: PathBuf,
+    /// [default: `.daap`, or `/var/lib/daap` when running as root]
+    #[arg(long, env = "DAAP_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
 
     /// Most database connections the service holds open.
     #[arg(long, env = "DAAP_DB_MAX_CONNECTIONS", default_value_t = 16)]
@@ -56,6 +57,16 @@ pub struct DatabaseArgs {
 }
 
 impl DatabaseArgs {
+    /// Where the private cluster lives. As root, PostgreSQL runs as an unprivileged user, who
+    /// usually cannot enter root's home directory: so root's default is a system directory.
+    pub fn data_dir(&self) -> PathBuf {
+        match &self.data_dir {
+            Some(dir) => dir.clone(),
+            None if nix::unistd::geteuid().is_root() => PathBuf::from("/var/lib/daap"),
+            None => PathBuf::from(".daap"),
+        }
+    }
+
     pub fn pool_settings(&self) -> PoolSettings {
         PoolSettings {
             max_connections: self.db_max_connections.max(1),

@@ -30,7 +30,7 @@ impl Database {
                 Ok(Self { pool, local: None })
             }
             None => {
-                let data_dir = std::path::absolute(args.data_dir.join("postgres"))
+                let data_dir = std::path::absolute(args.data_dir().join("postgres"))
                     .context("could not resolve DAAP_DATA_DIR")?;
                 tracing::warn!(
                     data_dir = %data_dir.display(),

@@ -3,33 +3,64 @@
 
     report.py collect WORK_DIR SCENARIO...   raw files of one run -> JSON on stdout
     report.py markdown RESULTS.json          -> docs/benchmarks.md content on stdout
-    report.py table RESULTS.json             -> the results table, for the terminal
-    report.py check RESULTS.json             -> exit status 1 if any scenario (or the schema
-                                                scale phase) had errors
+    report.py table RESULTS.json             -> targets and results tables, for the terminal
+    report.py check RESULTS.json             -> exit status 1 if any scenario had errors or a
+                                                phase (fidelity, history, schema scale) failed
+    report.py rate WORK_DIR SCENARIO         -> requests/s of one finished scenario (run.sh
+                                                uses it to set the rate-limited scenario)
 
 Collecting and rendering are separate steps so the document can be regenerated (e.g. after
-editing its wording here) from a stored JSON file without running the benchmark again.
+editing its wording here) from a stored JSON file without running the benchmark again. The
+targets are evaluated when rendering, from the measured numbers: nothing is decided in advance.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import statistics
 import sys
 from pathlib import Path
 
 # What each scenario does, for the document. Keep in sync with bench/run.sh and bench/lua/.
 SCENARIOS = {
-    "get": "`GET /v1/data-products/dp:product_NNNNN`, a random seeded product per request",
+    "health": "`GET /health/live`: no database, the HTTP stack alone (a yardstick)",
+    "get": "`GET /v1/data-products/dp:product_NNNNNN`, a random seeded product per request "
+    "(latest version, 10 tables listed)",
+    "get_rate": "as `get`, held at {get_rate:,} requests/s (half of `get`'s rate) by a "
+    "per-thread schedule in `delay()` (bench/lua/common.lua)",
+    "get_old": "`GET /v1/data-products/dp:product_NNNNNN:v1.M`, M random in 0-9 (old versions; "
+    "the latest is v1.10)",
+    "get_schema": "`GET /v1/schemas/dp:product_NNNNNN:<table>`, a random table (10-60 columns) "
+    "of a random product",
     "list": "`GET /v1/data-products?limit=100`, the first page",
-    "list_deep": "`GET` of the `nextLink` reached after following {deep_pages} pages of 100 "
-    "(keyset cursor half way through the seeded products)",
-    "post": "`POST /v1/data-products` registering a new product per request "
-    "(unique names `bench_<thread>_<n>`)",
-    "put": "`PUT /v1/data-products/dp:product_NNNNN` on a random seeded product with a new "
-    "description every time, so each request writes a new minor version",
+    "list_deep": "the `nextLink` reached after following {deep_pages:,} pages of 100 (half way "
+    "through the products)",
+    "list_filtered": "`GET /v1/data-products?{list_filter}&limit=100` (~6 % of the products "
+    "match), the first page",
+    "list_filtered_deep": "the filtered list's `nextLink` after {filtered_deep_pages:,} pages "
+    "(half way through the matches)",
+    "post": "`POST /v1/data-products` registering a new product per request, without an "
+    "`Idempotency-Key` (daap derives one and stores the response)",
+    "put": "`PUT /v1/data-products/dp:product_NNNNNN` with a new description every time: a "
+    "new minor version each",
+    "put_schema_minor": "`PUT /v1/schemas/dp:product_NNNNNN:<table 0-4>` changing a column's "
+    "description: a new minor version each",
+    "put_schema_major": "`PUT /v1/schemas/dp:product_NNNNNN:<table 5-9>` removing a column "
+    "(and adding another): a new major version each",
+    "mixed": "90 % reads / 10 % writes per request: 55 % `get`, 15 % `get_old`, 19 % "
+    "`get_schema`, 1 % `list`; 5 % `put`, 3 % `put_schema_minor`, 2 % `post`",
 }
-
+WRITES = {"post": "register", "put": "PUT metadata", "put_schema_minor": "PUT schema (minor)",
+          "put_schema_major": "PUT schema (major)"}
+# Ratios within this band are "the same" on this noisy 2-core machine (as in the schema scale
+# phase's wording).
+SAME = 1.25
+RSS_LIMIT_BYTES = 100e6  # 100 MB
+STARTUP_LIMIT_MS = 300
+GET_VS_PGBENCH = 0.5
+WRITE_RATE = 2000
+P99_LIMIT_MS = 5
 
 # PostgreSQL notices (logged by sqlx at WARN) that appear when wrk closes its connections at
 # the end of a write scenario and the server drops the handlers of the requests in flight
@@ -69,21 +100,41 @@ def parse_wrk(text: str) -> dict:
     return out
 
 
-def collect_scenario(work: Path, name: str, hz: int) -> dict:
+def wrk_summary(work: Path, name: str) -> dict:
     text = (work / f"{name}.wrk.txt").read_text()
     summary_lines = [l for l in text.splitlines() if l.startswith("BENCH_JSON ")]
     if not summary_lines:
         raise SystemExit(f"{name}: wrk printed no BENCH_JSON summary:\n{text}")
-    summary = json.loads(summary_lines[-1].removeprefix("BENCH_JSON "))
-    wrk = parse_wrk(text)
-    before, after = map(int, (work / f"{name}.cpu").read_text().split())
+    return json.loads(summary_lines[-1].removeprefix("BENCH_JSON "))
 
+
+def cpu_delta(work: Path, name: str) -> dict:
+    """CPU used during a scenario, from bench/probe.py cpu snapshots taken around it."""
+    before = json.loads((work / f"{name}.cpu_before.json").read_text())
+    after = json.loads((work / f"{name}.cpu_after.json").read_text())
+    # A backend that appeared during the scenario (the pool grew) counts from zero.
+    postgres = sum(ns - before["postgres_ns"].get(pid, 0) for pid, ns in after["postgres_ns"].items())
+    total = after["machine_total_ns"] - before["machine_total_ns"]
+    return {
+        "server_ms": (after["server_ns"] - before["server_ns"]) / 1e6,
+        "postgres_ms": postgres / 1e6,
+        "machine_busy_percent": round(100 * (after["machine_busy_ns"] - before["machine_busy_ns"])
+                                      / total, 1) if total else None,
+    }
+
+
+def collect_scenario(work: Path, name: str) -> dict:
+    summary = wrk_summary(work, name)
+    wrk = parse_wrk((work / f"{name}.wrk.txt").read_text())
+    cpu = cpu_delta(work, name)
     requests = summary["requests"]
     seconds = summary["duration_us"] / 1e6
     socket = {k: summary["errors"][k] for k in ("connect", "read", "write", "timeout")}
     # wrk's status count and the Lua count should agree; the Lua one also sees 1xx/3xx.
     non2xx = max(summary["lua_non2xx"], summary["errors"]["status"], wrk["non2xx_or_3xx"])
-    cpu_ms = (after - before) * 1000 / hz
+    per = lambda v: round(v / requests, 4) if requests else None  # noqa: E731
+    rss_file = work / f"{name}.rss_kb"
+    rss_kb = int(rss_file.read_text()) if rss_file.exists() else None
     return {
         "request": (work / f"{name}.request").read_text().strip(),
         "requests": requests,
@@ -92,19 +143,35 @@ def collect_scenario(work: Path, name: str, hz: int) -> dict:
         "latency_ms": {k: v / 1000 for k, v in summary["latency_us"].items()},
         "errors": non2xx + sum(socket.values()),
         "non2xx_responses": non2xx,
+        "server_errors_5xx": summary.get("lua_5xx", 0),
         "non2xx_by_status": summary["lua_non2xx_by_status"],
         "socket_errors": socket,
         "sample_error": summary.get("sample_error"),
-        "server_cpu_ms": cpu_ms,
-        "server_cpu_ms_per_request": round(cpu_ms / requests, 4) if requests else None,
+        "sent_by_kind": summary.get("sent") or None,
+        "server_cpu_ms": round(cpu["server_ms"], 1),
+        "server_cpu_ms_per_request": per(cpu["server_ms"]),
+        "postgres_cpu_ms": round(cpu["postgres_ms"], 1),
+        "postgres_cpu_ms_per_request": per(cpu["postgres_ms"]),
+        "machine_cpu_busy_percent": cpu["machine_busy_percent"],
+        "peak_rss_mib": round(rss_kb / 1024, 1) if rss_kb else None,
+        "peak_rss_bytes": rss_kb * 1024 if rss_kb else None,
         "wrk_output": wrk["text"],
     }
 
 
+# Warnings daap is expected to log in this set-up: not problems.
+EXPECTED_WARNINGS = (
+    "AUTHENTICATION IS OFF",  # no identity provider configured; allowed on a loopback address
+)
+
+
 def server_log_problems(work: Path) -> dict:
-    """Warnings and errors the server logged (RUST_LOG=warn, one JSON object per line)."""
+    """Warnings and errors the server logged (RUST_LOG=warn, one JSON object per line), apart
+    from the expected ones."""
     path = work / "server.log"
     lines = path.read_text().splitlines() if path.exists() else []
+    expected = [l for l in lines if any(w in l for w in EXPECTED_WARNINGS)]
+    lines = [l for l in lines if l not in expected]
     levels: dict[str, int] = {}
     for line in lines:
         try:
@@ -119,19 +186,60 @@ def server_log_problems(work: Path) -> dict:
             any(notice in line for notice in TRANSACTION_NOTICES) for line in lines
         ),
         "first_lines": lines[:10],
+        "expected_warnings": expected[:3],
     }
+
+
+def parse_pgbench(work: Path, meta: dict[str, str], file: str = "pgbench.txt",
+                  command: str = "pgbench -S -M prepared") -> dict:
+    path = work / file
+    if not path.exists():
+        return {}
+    text = path.read_text()
+
+    def find(pattern: str, cast=float):
+        m = re.search(pattern, text)
+        return cast(m.group(1)) if m else None
+
+    return {
+        "command": f"{command} -c {meta['connections']} -j {meta['threads']} -T <duration>",
+        "transactions_per_second": find(r"tps = ([\d.]+) \(without initial connection time\)"),
+        "transactions": find(r"number of transactions actually processed: (\d+)", int),
+        "failed": find(r"number of failed transactions: (\d+)", int),
+        "latency_average_ms": find(r"latency average = ([\d.]+) ms"),
+        "version": meta.get("pgbench_version"),
+        "output": text,
+    }
+
+
+def read_json(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.exists() else None
 
 
 def collect(work: Path, names: list[str]) -> dict:
     meta = read_meta(work)
-    hz = int(meta["clock_ticks_per_second"])
+    kib = lambda key: round(int(meta[key]) / 1024, 1) if meta.get(key) else None  # noqa: E731
+    profiles = {}
+    if meta.get("profile_skip_reason"):
+        profiles = {"skipped": meta["profile_skip_reason"]}
+    else:
+        for name in ("get", "put"):
+            profiles[name] = read_json(work / f"profile.{name}.json")
+        profiles["settings"] = {"seconds": int(meta["profile_seconds"]), "frequency_hz": 499,
+                                "event": "cpu-clock", "call_graph": "dwarf",
+                                "perf_version": meta.get("perf_version")}
+    history = read_json(work / "history_scale.json") or {"error": "history_scale.py wrote no result"}
+    if meta.get("history_scale") == "failed" and "error" not in history:
+        history["error"] = "history_scale.py failed"
     return {
         "run": {
+            "mode": meta["mode"],
+            "command": meta["command"],
             "started_at": meta["started_at"],
-            "elapsed_seconds_before_report": int(meta["elapsed_seconds"]),
+            "elapsed_seconds_excluding_build": int(meta["elapsed_seconds"]),
+            "build_seconds": int(meta["build_seconds"]),
             "git_commit": meta["git_commit"],
             "source_modified_since_commit": meta["git_dirty"] == "true",
-            "command": "bash bench/run.sh",
         },
         "settings": {
             "duration": meta["duration"],
@@ -139,6 +247,23 @@ def collect(work: Path, names: list[str]) -> dict:
             "threads": int(meta["threads"]),
             "seeded_products": int(meta["products"]),
             "deep_pages": int(meta["deep_pages"]),
+            "filtered_deep_pages": int(meta["filtered_deep_pages"]),
+            "list_filter": meta["list_filter"],
+            "get_rate": int(meta["get_rate"]),
+        },
+        "data": {
+            "products": int(meta["seed_products"]),
+            "versions": int(meta["seed_versions"]),
+            "table_revisions": int(meta["seed_revisions"]),
+            "database_mib": round(int(meta["seed_bytes"]) / 1048576),
+            "seed_seconds": int(meta["seed_seconds"]),
+            "regular_products": int(meta["products"]),
+            "history_products": int(meta["history_products"]),
+            "history_versions": int(meta["history_versions"]),
+            "wide_products": int(meta["wide_products"]),
+            "wide_tables": int(meta["wide_tables"]),
+            "single_products": int(meta["single_products"]),
+            "fidelity": read_json(work / "fidelity.json"),
         },
         "machine": {
             "nproc": int(meta["nproc"]),
@@ -147,14 +272,26 @@ def collect(work: Path, names: list[str]) -> dict:
             "kernel": meta["kernel"],
             "cpu_busy_percent_before_scenarios": int(meta["idle_busy_percent"]),
             "postgres_version": meta["postgres_version"],
+            "postgres_ssl": meta.get("postgres_ssl"),
             "wrk_version": meta["wrk_version"],
             "rustc_version": meta["rustc_version"],
         },
         "server": {
-            "peak_rss_mib": round(int(meta["peak_rss_kb"]) / 1024, 1),
+            # Highest VmHWM seen from the start to the end of the profile runs.
+            "peak_rss_mib": kib("peak_rss_kb"),
+            # Whether VmHWM could be reset before each scenario (otherwise a scenario's peak
+            # is the peak since the start).
+            "rss_reset_per_scenario": meta.get("rss_reset_per_scenario") == "true",
+            "startup": read_json(work / "startup.json"),
             "log": server_log_problems(work),
         },
-        "scenarios": {name: collect_scenario(work, name, hz) for name in names},
+        "pgbench": parse_pgbench(work, meta, command="pgbench -i -s 1 (own database); pgbench -S -M prepared"),
+        # daap's own statement for GET one product, on the seeded database.
+        "pgbench_get_query": parse_pgbench(work, meta, "pgbench_get_query.txt",
+                                           "pgbench -f <find_current's SQL from .sqlx/> -M prepared"),
+        "scenarios": {name: collect_scenario(work, name) for name in names},
+        "profile": profiles,
+        "history_scale": history,
         "schema_scale": collect_schema_scale(work, meta),
     }
 
@@ -171,21 +308,154 @@ def collect_schema_scale(work: Path, meta: dict[str, str]) -> dict:
     return result
 
 
-def ms(value: float) -> str:
-    return f"{value:.2f} ms"
+def ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f} ms"
+
+
+def rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}/s"
+
+
+# --- targets --------------------------------------------------------------------------------------
+
+def target(label: str, goal: str, measured: str, ok: bool | None) -> dict:
+    return {"target": label, "goal": goal, "measured": measured,
+            "status": "—" if ok is None else ("PASS" if ok else "FAIL")}
+
+
+def deep_target(results: dict, first: str, deep: str, label: str) -> dict:
+    s = results["scenarios"]
+    if first not in s or deep not in s:
+        return target(label, "", "not measured", None)
+    a, b = s[first], s[deep]
+    cpu = lambda x: (x["server_cpu_ms_per_request"] or 0) + (x["postgres_cpu_ms_per_request"] or 0)  # noqa: E731
+    p50 = ratio(b["latency_ms"]["p50"], a["latency_ms"]["p50"])
+    cpu_r = ratio(cpu(b), cpu(a))
+    ok = None if p50 is None or cpu_r is None else (p50 <= SAME and cpu_r <= SAME)
+    return target(
+        label, f"deep/first ≤ {SAME}× (p50 and CPU per request)",
+        f"p50 {ms(b['latency_ms']['p50'])} vs {ms(a['latency_ms']['p50'])} ({fmt_ratio(p50)}); "
+        f"daap+PostgreSQL CPU {cpu(b):.2f} vs {cpu(a):.2f} ms/request ({fmt_ratio(cpu_r)})", ok)
+
+
+def versions_target(label: str, pair: tuple[dict, dict] | None, what: tuple[str, str],
+                    error: str | None) -> dict:
+    """Rows per version equal and PUT p50 within the noise band, between two products."""
+    goal = f"same rows per version; PUT p50 ratio ≤ {SAME}×"
+    if error or pair is None:
+        return target(label, goal, f"not measured ({error or 'phase skipped'})", None)
+    (small, small_rows), (large, large_rows) = pair
+    r = ratio(large["latency_ms"]["p50"], small["latency_ms"]["p50"])
+    same_rows = small_rows == large_rows
+    cpu_r = ratio((large.get("server_cpu_ms_per_request") or 0) + (large.get("postgres_cpu_ms_per_request") or 0),
+                  (small.get("server_cpu_ms_per_request") or 0) + (small.get("postgres_cpu_ms_per_request") or 0))
+    return target(
+        label, goal,
+        f"rows inserted/updated per version {large_rows[0]}/{large_rows[1]} ({what[1]}) vs "
+        f"{small_rows[0]}/{small_rows[1]} ({what[0]}); PUT p50 {ms(large['latency_ms']['p50'])} "
+        f"vs {ms(small['latency_ms']['p50'])} ({fmt_ratio(r)}); CPU per PUT {fmt_ratio(cpu_r)}",
+        None if r is None else (same_rows and r <= SAME))
+
+
+def targets(results: dict) -> list[dict]:
+    s, out = results["scenarios"], []
+    pg = results["pgbench"]["transactions_per_second"]
+    conns = results["settings"]["connections"]
+    if "get" in s and pg:
+        share = s["get"]["requests_per_second"] / pg
+        own = (results.get("pgbench_get_query") or {}).get("transactions_per_second")
+        out.append(target(
+            "GET one product vs PostgreSQL", f"≥ {GET_VS_PGBENCH:.0%} of `pgbench -S` at {conns} connections",
+            f"{rate(s['get']['requests_per_second'])} = {share:.1%} of pgbench's {rate(pg)}"
+            + (f" (its SQL alone in pgbench: {rate(own)} = {own / pg:.0%})" if own else ""),
+            share >= GET_VS_PGBENCH))
+    if "get_rate" in s:
+        g = s["get_rate"]
+        wanted = results["settings"]["get_rate"]
+        held = g["requests_per_second"] >= 0.9 * wanted
+        p99 = g["latency_ms"]["p99"]
+        out.append(target(
+            "GET one product p99 at half the max rate", f"p99 < {P99_LIMIT_MS} ms",
+            f"p99 {ms(p99)} at {rate(g['requests_per_second'])} (asked {rate(wanted)})"
+            + ("" if held else "; the rate was not held"),
+            p99 < P99_LIMIT_MS and held and g["errors"] == 0))
+    for name, label in WRITES.items():
+        if name in s:
+            w = s[name]
+            out.append(target(
+                f"Writes: {label}", f"≥ {WRITE_RATE:,}/s, no 5xx",
+                f"{rate(w['requests_per_second'])}, {w['server_errors_5xx']} 5xx "
+                f"({w['errors']} errors)",
+                w["requests_per_second"] >= WRITE_RATE and w["server_errors_5xx"] == 0))
+    out.append(deep_target(results, "list", "list_deep", "Deep list page = first page"))
+    out.append(deep_target(results, "list_filtered", "list_filtered_deep",
+                           "Deep filtered list page = first page"))
+    server = results["server"]
+    mixed = s.get("mixed") or {}
+    peak = mixed.get("peak_rss_bytes")
+    out.append(target(
+        "Peak RSS during the mixed run", "< 100 MB",
+        "not measured" if peak is None else
+        f"{peak / 1e6:.1f} MB ({mixed['peak_rss_mib']} MiB)"
+        + ("" if server.get("rss_reset_per_scenario") else "; VmHWM could not be reset: peak since start"),
+        None if peak is None else peak < RSS_LIMIT_BYTES))
+    st = server.get("startup")
+    out.append(target(
+        "Start-up to ready (migrated database)", f"median of {st['runs'] if st else 5} < {STARTUP_LIMIT_MS} ms",
+        "not measured" if not st else f"median {st['median_ms']:.0f} ms (runs: "
+        + ", ".join(f"{t:.0f}" for t in st["ready_ms"]) + " ms)",
+        None if not st else st["median_ms"] < STARTUP_LIMIT_MS))
+    scale = results.get("schema_scale") or {}
+    pair = scale_sizes(scale) if not scale.get("error") else None
+    out.append(versions_target(
+        "Cost per version vs table count", None if pair is None else (
+            (pair[0]["put"], rows_per_version(pair[0])), (pair[1]["put"], rows_per_version(pair[1]))),
+        (f"{pair[0]['tables']} tables", f"{pair[1]['tables']} tables") if pair else ("", ""),
+        scale.get("error") or ("skipped" if scale.get("skipped") else None)))
+    hist = results.get("history_scale") or {}
+    sides = hist.get("sides") or {}
+    hpair = None
+    if "history" in sides and "single" in sides:
+        row = lambda side: (num(side["rows"]["inserted_per_version_mean"]), num(side["rows"]["updated_per_version_mean"]))  # noqa: E731
+        hpair = ((sides["single"]["put"], row(sides["single"])), (sides["history"]["put"], row(sides["history"])))
+    hv = (sides.get("history") or {}).get("rows", {}).get("versions_before_write_min")
+    out.append(versions_target("Cost per version vs history length", hpair,
+                               ("1 version", f"{hv:,} versions" if hv else "long history"),
+                               hist.get("error")))
+    return out
+
+
+def targets_table(results: dict) -> str:
+    rows = ["| target | goal | measured | status |", "|---|---|---|:-:|"]
+    for t in targets(results):
+        status = {"PASS": "**PASS**", "FAIL": "**FAIL**"}.get(t["status"], t["status"])
+        rows.append(f"| {t['target']} | {t['goal']} | {t['measured']} | {status} |")
+    return "\n".join(rows)
 
 
 def table(results: dict) -> str:
     rows = [
-        "| scenario | requests/s | p50 | p99 | errors | server CPU ms/request |",
-        "|---|--:|--:|--:|--:|--:|",
+        "| scenario | requests/s | p50 | p90 | p99 | max | errors (5xx) "
+        "| daap CPU ms/req | PostgreSQL CPU ms/req | peak RSS |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
+    for key, label in (("pgbench", "*pgbench -S (yardstick)*"),
+                       ("pgbench_get_query", "*pgbench: `get`'s SQL alone*")):
+        pg = results.get(key) or {}
+        if pg.get("transactions_per_second"):
+            rows.append(
+                f"| {label} | {pg['transactions_per_second']:,.0f} "
+                f"| avg {ms(pg['latency_average_ms'])} | | | | {pg['failed']} | | | |")
     for name, s in results["scenarios"].items():
+        lat = s["latency_ms"]
         cpu = s["server_cpu_ms_per_request"]
+        pgc = s["postgres_cpu_ms_per_request"]
+        rss = "n/a" if s.get("peak_rss_mib") is None else f"{s['peak_rss_mib']:.1f} MiB"
         rows.append(
-            f"| `{name}` | {s['requests_per_second']:,.0f} | {ms(s['latency_ms']['p50'])} "
-            f"| {ms(s['latency_ms']['p99'])} | {s['errors']} "
-            f"| {'n/a' if cpu is None else f'{cpu:.3f}'} |"
+            f"| `{name}` | {s['requests_per_second']:,.0f} | {ms(lat['p50'])} | {ms(lat['p90'])} "
+            f"| {ms(lat['p99'])} | {ms(lat['max'])} | {s['errors']} ({s['server_errors_5xx']}) "
+            f"| {'n/a' if cpu is None else f'{cpu:.3f}'} | {'n/a' if pgc is None else f'{pgc:.3f}'} "
+            f"| {rss} |"
         )
     return "\n".join(rows)
 
@@ -201,10 +471,10 @@ READ_KINDS = {
 }
 
 PLAN_ROWS = {
-    "product_latest": "product, latest (`find_current`: `GET dp:<name>`, and the first step of "
-    "`GET /v1/schemas/dp:<name>:<table>`)",
-    "product_early": "product, early version (`find_version`: `GET dp:<name>:v1.m`, and the "
-    "first step of a table read at that version)",
+    # Single-table reads start with find_head, which skips the table names; these two serve
+    # product reads, whose responses list every table.
+    "product_latest": "product, latest (`find_current`: `GET dp:<name>`, listing every table)",
+    "product_early": "product, early version (`find_version`: `GET dp:<name>:v1.m`)",
     "product_before_updates": "product, last version before the updates (`find_version`)",
     "schema_latest": "one table, latest (`table_at`, second step of a table read)",
     "schema_early": "one table, early version (`table_at`)",
@@ -449,12 +719,9 @@ def scale_findings(scale: dict) -> list[str]:
     s_plans = (small.get("plans") or {}).get("plans", {})
     l_plans = (large.get("plans") or {}).get("plans", {})
     grows = []
-    single_table = {
-        # find_current serves product reads (which list every table) but is also the first
-        # step of every single-table read at the latest version.
-        "product_latest": "`find_current`, the first step of a single-table read",
-        **{k: PLAN_ROWS[k] for k in PLAN_ROWS if k.startswith(("write_", "schema_"))},
-    }
+    # Product reads list every table, so their work may grow with the table count; these
+    # statements serve one table and must not.
+    single_table = {k: PLAN_ROWS[k] for k in PLAN_ROWS if k.startswith(("write_", "schema_"))}
     for key, label in single_table.items():
         if key not in s_plans or key not in l_plans:
             continue
@@ -590,9 +857,107 @@ The phase took {scale['elapsed_seconds']:.0f} s, {scale.get('settle_seconds_tota
 """
 
 
+
+
+# --- profile ------------------------------------------------------------------------------------
+
+def profile_section(results: dict) -> str:
+    prof = results.get("profile") or {}
+    if prof.get("skipped"):
+        return f"## Profile\n\nNot run this time: {prof['skipped']}.\n"
+    st = prof.get("settings") or {}
+    parts = [f"""## Profile
+
+`perf record -e cpu-clock -F {st.get('frequency_hz', 499)} --call-graph dwarf` on the daap process
+for {st.get('seconds', '?')} s while wrk ran the scenario (separate, unrecorded runs: sampling
+slows the server), summarised by `bench/profile.py`. Only daap's own CPU time is sampled:
+PostgreSQL's is in the *PostgreSQL CPU ms/req* column above. *Self* is the function on the CPU,
+grouped by library; *under our code* attributes each sample to the innermost daap function on
+its stack and the function it was calling (time in sqlx's `fetch_optional` called from
+`find_current` counts there; our handlers' async bodies are inlined into axum's
+`Handler::call`, and so are some store functions), and *outside daap frames* is the rest: the runtime, hyper's connection handling, the
+middleware, and sqlx work that runs on tasks of its own (returning a connection to the pool).
+"""]
+    for name, title in (("get", "GET one product (`get`)"), ("put", "PUT metadata (`put`)")):
+        p = prof.get(name)
+        if not p:
+            parts.append(f"### {title}\n\nNo profile recorded.\n")
+            continue
+        groups = ", ".join(f"{g} {v:.1f} %" for g, v in list(p["self_by_group_percent"].items())[:10])
+        kinds = p.get("outside_daap_frames_by_kind_percent") or {}
+        outside = (": " + ", ".join(f"{k} {v:.1f} %" for k, v in kinds.items())) if kinds else ""
+        top = "\n".join(f"| `{t['symbol'][:110]}` | {t['group']} | {t['percent']:.1f} % |"
+                        for t in p["top_self"][:12])
+        ours = "\n".join(f"| `{f['function'][:90]}` | `{f['calling'][:80]}` | {f['percent']:.1f} % |"
+                         for f in p.get("innermost_daap_frame_callee", [])[:10])
+        parts.append(f"""### {title}
+
+{p['samples']:,} samples. Self time by library: {groups}.
+Samples with no daap frame on the stack: {p['outside_daap_frames_percent']:.1f} %{outside}.
+
+| top functions (self) | library | samples |
+|---|---|--:|
+{top}
+
+| under our code: innermost daap frame | calling | samples |
+|---|---|--:|
+{ours}
+""")
+    return "\n".join(parts)
+
+
+# --- history length -------------------------------------------------------------------------------
+
+def history_section(results: dict) -> str:
+    hist = results.get("history_scale") or {}
+    data = results.get("data") or {}
+    if hist.get("error") or not hist.get("sides"):
+        return ("## History length\n\n**The history phase failed:** "
+                f"{hist.get('error', 'no result')}.\n")
+    h, s = hist["sides"]["history"], hist["sides"]["single"]
+    rows = ["| product | versions before the write | PUT p50 | p90 | p99 | first 20 p50 | last 20 p50 "
+            "| rows inserted / updated per version | daap CPU ms / PUT | PostgreSQL CPU ms / PUT |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for label, side in (("`single_NNNN` (one each)", s), (f"`history_NN` (round robin over {h['products']})", h)):
+        put, r = side["put"], side["rows"]
+        before = (f"{r['versions_before_write_min']:,}" if r["versions_before_write_min"] == r["versions_before_write_max"]
+                  else f"{r['versions_before_write_min']:,}-{r['versions_before_write_max']:,}")
+        rows.append(
+            f"| {label} | {before} | {ms(put['latency_ms']['p50'])} | {ms(put['latency_ms']['p90'])} "
+            f"| {ms(put['latency_ms']['p99'])} | {ms(put['first_20_p50_ms'])} | {ms(put['last_20_p50_ms'])} "
+            f"| {num(r['inserted_per_version_mean'])} / {num(r['updated_per_version_mean'])} "
+            f"| {num(put['server_cpu_ms_per_request'])} | {num(put['postgres_cpu_ms_per_request'])} |")
+    reads = [("GET latest, 1 version", s["reads"].get("get_latest")),
+             (f"GET latest, {data.get('history_versions', 1000):,} versions", h["reads"].get("get_latest")),
+             ("GET v1.0 of a 1,000-version product", h["reads"].get("get_v1_0"))]
+    read_rows = "\n".join(f"| {label} | {ms(r['latency_ms']['p50'])} | {ms(r['latency_ms']['p99'])} |"
+                          for label, r in reads if r)
+    put_r = ratio(h["put"]["latency_ms"]["p50"], s["put"]["latency_ms"]["p50"])
+    write_table = "\n".join(rows)
+    return f"""## History length
+
+Does a product's history make its writes or reads dearer? `bench/history_scale.py` sends
+{hist['settings']['requests']} metadata `PUT`s (new description: one minor version each) to the seeded
+products with {data.get('history_versions', 1000):,} versions (no tables), round robin, and as many to products with one
+version (no tables), a different one each time, alternating request by request on one
+keep-alive connection so both see the same background load. Rows are counted from the
+products' rows afterwards; CPU from `/proc` around each request.
+
+{write_table}
+
+The median PUT on a long history took {fmt_ratio(put_r)} the time of one on a single version ({judge(put_r)}).
+
+| read | p50 | p99 |
+|---|--:|--:|
+{read_rows}
+"""
+
+
+# --- document -------------------------------------------------------------------------------------
+
 def markdown(results: dict) -> str:
-    run, settings, machine, server = (
-        results["run"], results["settings"], results["machine"], results["server"]
+    run, settings, machine, server, data = (
+        results["run"], results["settings"], results["machine"], results["server"], results["data"]
     )
     scenario_list = "\n".join(
         f"- `{name}`: {SCENARIOS.get(name, '').format(**settings)}"
@@ -617,69 +982,111 @@ def markdown(results: dict) -> str:
     dirty = (
         " (with uncommitted changes to the source)" if run["source_modified_since_commit"] else ""
     )
+    pg = results["pgbench"]
+    fid = data.get("fidelity") or {}
+    fidelity = (f"`bench/fidelity.py` registered a copy of `{fid.get('seeded', '?')}` through the API "
+                f"and found its {fid.get('versions', '?')} versions and {fid.get('revisions', '?')} table revisions "
+                "identical to the seeded ones (ids, timestamps and authors aside)"
+                if fid.get("ok") else "**the seed did not match what the API writes** (see `data.fidelity`)")
     scale_settings = (results.get("schema_scale") or {}).get("settings") or {
         "tables": [5, 500], "updates": 200}
     scale_tables = " and ".join(f"{n:,}" for n in scale_settings["tables"])
-    scale_updates = scale_settings["updates"]
+    mixed_sent = (results["scenarios"].get("mixed") or {}).get("sent_by_kind") or {}
+    mixed_note = ""
+    if mixed_sent:
+        total = sum(mixed_sent.values())
+        mixed_note = ("The mixed run sent " + ", ".join(
+            f"{k} {100 * v / total:.1f} %" for k, v in sorted(mixed_sent.items(), key=lambda kv: -kv[1]))
+            + ".")
     return f"""# Benchmarks
 
 <!-- Generated by bench/run.sh (bench/report.py) from bench/results/latest.json: edit those,
      not this file. -->
 
-How fast daap serves its main endpoints, measured end to end over HTTP. The numbers are a
+How fast daap serves its main endpoints, measured end to end over HTTP against PostgreSQL
+holding {data['products']:,} data products, with the machine's own limits as yardsticks. The numbers are a
 baseline to spot regressions and compare changes, not a capacity plan.
 
 ## Results
 
-Run of {run['started_at']} on commit `{run['git_commit']}`{dirty}: {settings['duration']} per scenario, {settings['connections']} connections, {settings['threads']} wrk threads. Before the first scenario, with daap idle, the CPUs were {machine['cpu_busy_percent_before_scenarios']}% busy with other work.
+`{run['command']}` ({run['mode']}) of {run['started_at']} on commit `{run['git_commit']}`{dirty}:
+{settings['duration']} per scenario, {settings['connections']} connections, {settings['threads']} wrk threads; {run['elapsed_seconds_excluding_build']} s
+from the end of the build ({run['build_seconds']} s) to the report. Before the measurements, the CPUs were
+{machine['cpu_busy_percent_before_scenarios']} % busy with other work.
+
+### Targets
+
+{targets_table(results)}
+
+Evaluated from the numbers below each time the document is generated; *the same* means within
+{SAME}× (the noise of this machine). A FAIL is a finding, not a failed run: `bench/run.sh` exits
+non-zero only for errors (a non-2xx response, a failed phase, a seed that does not match the API).
+
+### Scenarios
 
 {table(results)}
 
-Peak resident memory of the server (`VmHWM`, after the wrk scenarios): **{server['peak_rss_mib']} MiB**.
+- **requests/s, p50 … max**: wrk (`--latency`), fixed duration, every connection busy (closed
+  loop) except `get_rate`. **errors**: non-2xx responses (counted by the Lua scripts) plus socket
+  errors and timeouts; 5xx in brackets.
+- **daap CPU ms/req**: user + system CPU time of the daap process over the scenario, per request;
+  **PostgreSQL CPU ms/req**: the same for the PostgreSQL backends of daap's pool (both from
+  `/proc/<pid>/task/*/schedstat`, read before and after). wrk's own CPU is in neither. While the
+  scenarios ran, the machine's CPUs were {', '.join(f"{n} {s['machine_cpu_busy_percent']:.0f} %" for n, s in results['scenarios'].items() if s.get('machine_cpu_busy_percent') is not None)} busy.
+- **pgbench -S**: `{pg['command']}`, PostgreSQL {machine['postgres_version']}'s own benchmark: one
+  primary-key lookup per transaction, the cheapest useful thing a client can ask of this
+  database on this machine. `health` is the same for daap's HTTP stack. **`get`'s SQL alone**:
+  pgbench running daap's exact statement for `GET /v1/data-products/{{id}}` (`find_current`,
+  taken from `.sqlx/`; a product row, its latest version and the names of its tables) for
+  random seeded products: what PostgreSQL alone can serve of that endpoint, without HTTP or daap.
+{mixed_note}
+
+**Peak RSS** is the server's `VmHWM` during each scenario (reset before each by writing 5 to
+`/proc/<pid>/clear_refs`); the highest from the start to the end of the profile runs was
+{server['peak_rss_mib']} MiB.
+Start-up to ready against the migrated database: median **{server['startup']['median_ms']:.0f} ms** of {server['startup']['runs']} starts
+(`daap serve` with `DAAP_MIGRATE_ON_START=false`, `/health/ready` polled every {server['startup']['poll_interval_ms']:g} ms).
 {log_note}
 
-Raw numbers (including p90/p99.9/max latency, errors by kind and wrk's full output) are in
+Raw numbers (p99.9, errors by kind, wrk's and pgbench's full output, the profiles) are in
 [`bench/results/latest.json`](../bench/results/latest.json).
 
-> **These machines are noisy.** The load generator (wrk), the server and PostgreSQL share
-> {machine['nproc']} CPU cores, so each takes CPU from the others, and other work on the host
-> moves the numbers between runs. Compare ratios between scenarios, or between two builds
-> measured in one session, rather than absolute numbers across runs or machines.
+> **These machines are noisy.** wrk, the server and PostgreSQL share {machine['nproc']} CPU cores, so
+> each takes CPU from the others (pgbench's client too), and other work on the host (builds,
+> test runs of other engineers) moves the numbers between runs: the CPUs were
+> {machine['cpu_busy_percent_before_scenarios']} % busy before this run started. Compare ratios measured in one run (deep vs
+> first page, GET vs pgbench, 1,000 versions vs 1), CPU per request and row counts rather
+> than absolute rates across runs or machines.
 
+### Data
+
+{data['products']:,} products with {data['versions']:,} versions and {data['table_revisions']:,} table revisions ({data['database_mib']:,} MiB),
+seeded in bulk by `bench/seed.sql` in {data['seed_seconds']} s (with a `CHECKPOINT` after it): {data['regular_products']:,} products at v1.10, each registered and then
+given 10 tables (10-60 columns of varied types) one version at a time, spread over 10
+domains, 200 owners and three statuses; a tail of {data['history_products']} products with {data['history_versions']:,} versions,
+{data['wide_products']} with {data['wide_tables']} tables and {data['single_products']} with a single version. Before any
+write, {fidelity}.
+
+{profile_section(results)}
+{history_section(results)}
 {schema_scale_section(results)}
 ## What is measured
 
 `bench/run.sh` builds daap in release mode, creates a fresh database `daap_bench_<pid>` on a
-PostgreSQL server, applies the migrations with `daap migrate` and seeds
-{settings['seeded_products']:,} products in one SQL statement (`bench/seed.sql`): each at
-v1.0, spread over 10 domains, 200 owners and the three statuses. It then starts
-`daap serve` on 127.0.0.1 (JSON logs at `warn`, default pool of 16 database connections),
-runs a short warm-up, and loads it with [wrk](https://github.com/wg/wrk) for a fixed time per
-scenario, one scenario after the other:
+PostgreSQL server, applies the migrations with `daap migrate`, seeds it, and measures, in this
+order: the CPU load of the idle machine; daap's start-up time ({server['startup']['runs']} starts); `pgbench -S` in a
+database of its own (created with `pgbench -i -s 1` and dropped); then it starts `daap serve` on
+127.0.0.1 (JSON logs at `warn`, default pool of 16 database connections, `DATABASE_URL`
+without `sslmode`, so TLS is used when the server offers it: PostgreSQL's `ssl` is
+`{machine.get('postgres_ssl')}` here, and pgbench negotiates the same way), checks the seed against the API, runs a
+warm-up and the wrk scenarios one after the other:
 
 {scenario_list}
 
-The reads run first, on the data as seeded; the writes then add products and versions.
-
-Then, with the same server and database, `bench/schema_scale.py` runs the
-[schema scale](#schema-scale) phase (skip it with `BENCH_SKIP_SCALE=1`): products with
-{scale_tables} tables, {scale_updates} single-table updates each, then reads of latest and old
-versions, as described in its section.
-
-- **requests/s**: completed requests divided by the scenario's duration.
-- **p50 / p99**: latency percentiles reported by wrk (`--latency`). wrk keeps every connection
-  busy (a closed loop), so under overload latency stays bounded while throughput drops.
-- **errors**: responses with a status other than 2xx (counted by the Lua scripts in
-  `bench/lua/`, cross-checked with wrk's "Non-2xx or 3xx responses") plus socket errors and
-  timeouts (wrk's default 2 s timeout). A run with errors exits with status 1.
-- **server CPU ms/request**: user + system CPU time of the daap process (from
-  `/proc/<pid>/stat`, read before and after each scenario) divided by the requests served.
-  It excludes PostgreSQL's CPU time and has a resolution of 10 ms per scenario.
-- **peak RSS**: `VmHWM` from `/proc/<pid>/status` once all wrk scenarios have run (before the
-  schema scale phase).
-
-Afterwards the server is stopped and the database dropped (also when the script fails), unless
-`BENCH_KEEP_DB=1` asks to keep it for inspection.
+Reads run first, on the data as seeded; the writes then add products and versions. Then the
+profile runs, the [history length](#history-length) phase and the [schema scale](#schema-scale)
+phase ({scale_tables} tables; skip it with `BENCH_SKIP_SCALE=1`). Afterwards the server is
+stopped and the databases dropped (also when the script fails), unless `BENCH_KEEP_DB=1`.
 
 ## Machine
 
@@ -689,7 +1096,7 @@ Afterwards the server is stopped and the database dropped (also when the script 
 | CPU model | {machine['cpu_model']} |
 | RAM | {machine['mem_total_mib']:,} MiB |
 | Kernel | {machine['kernel']} |
-| PostgreSQL | {machine['postgres_version']}, on the same machine, over TCP to 127.0.0.1 |
+| PostgreSQL | {machine['postgres_version']}, on the same machine, over TCP to 127.0.0.1 (`ssl = {machine.get('postgres_ssl')}`) |
 | wrk | {machine['wrk_version']} |
 | Rust | {machine['rustc_version']} |
 
@@ -698,21 +1105,27 @@ Afterwards the server is stopped and the database dropped (also when the script 
 From the repository root:
 
 ```sh
-bash bench/run.sh
+bash bench/run.sh            # full: 100,000 products, 10 s scenarios, about 6 minutes after the build
+bash bench/run.sh --quick    # everyday: 10,000 products, 3 s scenarios, under 3 minutes after the build
 ```
 
 It needs `cargo`, `psql`, `pg_isready`, `curl`, `python3` and a PostgreSQL server, and installs
-`wrk` with `apt-get` when it is missing. It regenerates this file and
-`bench/results/latest.json`; a full run takes a few minutes plus the release build.
+`wrk`, `pgbench` and `perf` (`linux-perf`) with `apt-get` when they are missing (without a working
+`perf` the profile is skipped). The release build is not counted in the durations above: a
+clean build takes several minutes on 2 cores, an incremental one much less. It regenerates this
+file and `bench/results/latest.json`; `python3 bench/report.py markdown bench/results/latest.json`
+regenerates this file alone.
 
 | Variable | Default | Meaning |
 |---|---|---|
-| `BENCH_DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/postgres` if a server answers there | Admin URL of the PostgreSQL server; the script creates and drops its own database on it |
-| `BENCH_DURATION` | `10s` | Length of each scenario (wrk syntax: `30s`, `2m`) |
-| `BENCH_CONNECTIONS` | `16` | Open HTTP connections |
-| `BENCH_THREADS` | `2` | wrk threads |
+| `BENCH_DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/postgres` if a server answers there | Admin URL of the PostgreSQL server; the script creates and drops its own databases on it |
+| `BENCH_PRODUCTS` | `100000` (`--quick`: `10000`) | Seeded regular products |
+| `BENCH_DURATION` | `10s` (`--quick`: `3s`) | Length of each scenario (wrk syntax: `30s`, `2m`) |
+| `BENCH_CONNECTIONS` | `16` | Open HTTP connections, and pgbench clients |
+| `BENCH_THREADS` | `2` | wrk and pgbench threads |
 | `BENCH_PORT` | `18080` | First port tried for the server (the next free one is used) |
 | `BENCH_SKIP_SCALE` | unset | `1` skips the schema scale phase (`bench/schema_scale.py`) |
+| `BENCH_SKIP_PROFILE` | unset | `1` skips the perf profile |
 | `BENCH_KEEP_DB` | unset | `1` keeps the database `daap_bench_<pid>` afterwards (drop it yourself) |
 """
 
@@ -724,19 +1137,24 @@ def load(path: str) -> dict:
 def main(argv: list[str]) -> int:
     if len(argv) >= 3 and argv[1] == "collect":
         results = collect(Path(argv[2]), argv[3:])
+        results["targets"] = targets(results)
         json.dump(results, sys.stdout, indent=2)
         print()
+    elif len(argv) == 4 and argv[1] == "rate":
+        summary = wrk_summary(Path(argv[2]), argv[3])
+        print(round(summary["requests"] / (summary["duration_us"] / 1e6), 1))
     elif len(argv) == 3 and argv[1] == "markdown":
         sys.stdout.write(markdown(load(argv[2])))
     elif len(argv) == 3 and argv[1] == "table":
         results = load(argv[2])
         print(table(results))
+        print()
+        for t in targets(results):
+            print(f"{t['status']:4}  {t['target']}: {t['measured']}  [{t['goal']}]")
         scale = results.get("schema_scale") or {}
         if scale_sizes(scale) is not None and not scale.get("error"):
             print("\nschema scale: writes")
             print(scale_write_table(scale))
-            print("\nschema scale: reads")
-            print(scale_read_table(scale))
     elif len(argv) == 3 and argv[1] == "check":
         results = load(argv[2])
         failed = {n: s for n, s in results["scenarios"].items() if s["errors"]}
@@ -746,10 +1164,15 @@ def main(argv: list[str]) -> int:
                 f"socket: {s['socket_errors']}); first: {s['sample_error']}",
                 file=sys.stderr,
             )
-        scale_error = (results.get("schema_scale") or {}).get("error")
-        if scale_error:
-            print(f"schema scale: {scale_error}", file=sys.stderr)
-        return 1 if failed or scale_error else 0
+        problems = []
+        for phase in ("schema_scale", "history_scale"):
+            if (results.get(phase) or {}).get("error"):
+                problems.append(f"{phase}: {results[phase]['error']}")
+        if not (results["data"].get("fidelity") or {}).get("ok"):
+            problems.append("fidelity: the seed does not match what the API writes")
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1 if failed or problems else 0
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -1,40 +1,94 @@
 #!/usr/bin/env bash
-# HTTP benchmark of daap: a release build against a fresh PostgreSQL database seeded with
-# 10,000 products, loaded by wrk with one scenario per endpoint, then the schema scale phase
-# (bench/schema_scale.py: products with 5 and 500 tables, 200 single-table updates each, reads of
-# latest and old versions). Writes bench/results/latest.json and regenerates docs/benchmarks.md.
-# See docs/benchmarks.md for what is measured.
+# Benchmark suite of daap, one command:
 #
-#   bash bench/run.sh
+#   bash bench/run.sh            # full: 100,000 products, 10 s scenarios (~6 min + build)
+#   bash bench/run.sh --quick    # everyday: 10,000 products, 3 s scenarios (< 3 min + build)
 #
-# Settings (environment):
-#   BENCH_DATABASE_URL  admin URL of a PostgreSQL server; a database daap_bench_<pid> is created
-#                       there and dropped afterwards (default: postgres://postgres@127.0.0.1:5432/postgres
-#                       when a server answers there)
-#   BENCH_DURATION      length of each scenario, in wrk syntax (default 10s)
-#   BENCH_CONNECTIONS   open HTTP connections (default 16)
-#   BENCH_THREADS       wrk threads (default 2)
-#   BENCH_PORT          first port to try for daap (default 18080)
+# 1. builds daap in release mode and creates a fresh database daap_bench_<pid>;
+# 2. seeds it in bulk (bench/seed.sql): N products x 10 tables of 10-60 columns, plus a tail of
+#    products with 1,000 versions and with 500 tables; bench/fidelity.py then checks that the
+#    seed wrote exactly what the API writes;
+# 3. measures the yardsticks: PostgreSQL's `pgbench -S` at the same concurrency (in its own
+#    small database, dropped afterwards) and daap's trivial `/health/live`; and daap's start-up
+#    time against the migrated database (bench/probe.py startup);
+# 4. runs fixed-duration, fixed-concurrency wrk scenarios (bench/lua/), recording the server's
+#    and its PostgreSQL backends' CPU time around each, and the server's peak RSS during each;
+# 5. profiles GET one product and PUT metadata with `perf record` (bench/profile.py);
+# 6. checks that latency and rows per version do not depend on history length
+#    (bench/history_scale.py) or table count (bench/schema_scale.py);
+# 7. writes bench/results/latest.json (raw figures) and docs/benchmarks.md (bench/report.py),
+#    prints the targets as PASS/FAIL/—, and exits 1 if a scenario had errors or a check failed
+#    (a FAIL of a performance target does not change the exit status: it is a finding).
+#
+# Settings (environment; --quick changes the defaults marked *):
+#   BENCH_DATABASE_URL  admin URL of a PostgreSQL server; databases daap_bench_<pid> and
+#                       daap_pgbench_<pid> are created there and dropped afterwards (default:
+#                       postgres://postgres@127.0.0.1:5432/postgres when a server answers there)
+#   BENCH_PRODUCTS    * seeded regular products (100000; quick 10000)
+#   BENCH_DURATION    * length of each scenario, in wrk syntax (10s; quick 3s)
+#   BENCH_CONNECTIONS   open HTTP connections, and pgbench clients (16)
+#   BENCH_THREADS       wrk and pgbench threads (2)
+#   BENCH_PORT          first port to try for daap (18080)
 #   BENCH_SKIP_SCALE    1: skip the schema scale phase
-#   BENCH_KEEP_DB       1: keep the database daap_bench_<pid> afterwards (for EXPLAIN and the like;
-#                       drop it yourself)
+#   BENCH_SKIP_PROFILE  1: skip the perf profile
+#   BENCH_KEEP_DB       1: keep the database daap_bench_<pid> afterwards (drop it yourself)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-DURATION=${BENCH_DURATION:-10s}
+MODE=full
+for arg in "$@"; do
+    case $arg in
+        --quick) MODE=quick ;;
+        -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown argument: $arg (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+if [[ $MODE == quick ]]; then
+    PRODUCTS=${BENCH_PRODUCTS:-10000}
+    DURATION=${BENCH_DURATION:-3s}
+    WARMUP=2s
+    PROFILE_SECONDS=3
+    HISTORY_REQUESTS=100
+    # 5 vs 500 tables still, fewer updates and reads: the 500 table creations dominate.
+    SCALE_ARGS=(--updates 60 --reads 60)
+else
+    PRODUCTS=${BENCH_PRODUCTS:-100000}
+    DURATION=${BENCH_DURATION:-10s}
+    WARMUP=5s
+    PROFILE_SECONDS=6
+    HISTORY_REQUESTS=200
+    SCALE_ARGS=()
+fi
 CONNECTIONS=${BENCH_CONNECTIONS:-16}
 THREADS=${BENCH_THREADS:-2}
 PORT=${BENCH_PORT:-18080}
 SKIP_SCALE=${BENCH_SKIP_SCALE:-0}
+SKIP_PROFILE=${BENCH_SKIP_PROFILE:-0}
 KEEP_DB=${BENCH_KEEP_DB:-0}
-PRODUCTS=10000
-# 50 pages of 100 lands the deep-page cursor half way through the seeded products.
-DEEP_PAGES=50
-# A short unrecorded run first, so the first scenario does not pay for opening pool
-# connections and warming PostgreSQL's buffer cache.
-WARMUP=3s
+# The long tail (same in both modes: cheap to seed, and what the history check needs).
+HISTORY_PRODUCTS=10
+HISTORY_VERSIONS=1000
+WIDE_PRODUCTS=5
+WIDE_TABLES=500
+SINGLE_PRODUCTS=500
+# Deep pages: half way through the list, with and without filters. The filter selects ~6 %
+# of the products (one domain in ten, published: 60 %), see bench/seed.sql.
+DEEP_PAGES=$((PRODUCTS / 200))
+FILTER="domain=Prisons&status=published"
+FILTERED_DEEP_PAGES=$((PRODUCTS * 6 / 100 / 200))
+((FILTERED_DEEP_PAGES >= 1)) || FILTERED_DEEP_PAGES=1
 DEFAULT_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
+
+# wrk's duration syntax (10s, 2m) in seconds, for pgbench -T.
+seconds_of() {
+    case $1 in
+        *m) echo $((${1%m} * 60)) ;;
+        *s) echo "${1%s}" ;;
+        *) echo "$1" ;;
+    esac
+}
 
 started_at=$(date +%s)
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -42,7 +96,9 @@ die() { log "error: $*"; exit 1; }
 
 work=$(mktemp -d -t daap-bench.XXXXXX)
 server_pid=
+perf_pid=
 bench_db=
+pgbench_db=
 admin_url=
 database_url=
 
@@ -60,23 +116,29 @@ stop_server() {
     server_pid=
 }
 
-drop_database() {
+drop_db() { # name
+    # FORCE: a crashed run may leave connections behind that would block the drop.
+    psql "$admin_url" -qX -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" \
+        >/dev/null || log "warning: could not drop database $1"
+}
+
+drop_databases() {
+    [[ -n $pgbench_db ]] && drop_db "$pgbench_db"
+    pgbench_db=
     if [[ -n $bench_db && $KEEP_DB == 1 ]]; then
         log "kept database $bench_db (BENCH_KEEP_DB=1): psql '${database_url:-$admin_url}'; drop it with" \
             "psql '$admin_url' -c 'DROP DATABASE \"$bench_db\" WITH (FORCE)'"
     elif [[ -n $bench_db ]]; then
-        # FORCE: a crashed run may leave connections behind that would block the drop.
-        psql "$admin_url" -qX -v ON_ERROR_STOP=1 \
-            -c "DROP DATABASE IF EXISTS \"$bench_db\" WITH (FORCE)" >/dev/null ||
-            log "warning: could not drop database $bench_db"
+        drop_db "$bench_db"
     fi
     bench_db=
 }
 
 cleanup() {
     local status=$?
+    [[ -n $perf_pid ]] && kill -INT "$perf_pid" 2>/dev/null
     stop_server
-    drop_database
+    drop_databases
     rm -rf "$work"
     exit "$status"
 }
@@ -88,12 +150,35 @@ trap 'exit 143' TERM
 for tool in cargo psql pg_isready curl python3; do
     command -v "$tool" >/dev/null || die "$tool is required but not installed"
 done
+apt_install() { # package: only refresh the package index when the install fails (it is slow)
+    apt-get install -y "$1" >/dev/null 2>&1 ||
+        { apt-get update >/dev/null && apt-get install -y "$1" >/dev/null; }
+}
 if ! command -v wrk >/dev/null; then
     log "installing wrk"
-    # Only refresh the package index when the install fails: it is slow and usually current.
-    apt-get install -y wrk >/dev/null 2>&1 ||
-        { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; } ||
-        die "could not install wrk (apt-get install -y wrk)"
+    apt_install wrk || die "could not install wrk (apt-get install -y wrk)"
+fi
+if ! command -v pgbench >/dev/null; then
+    log "installing pgbench (postgresql-contrib)"
+    apt_install postgresql-contrib || die "could not install pgbench"
+fi
+# perf is optional: the profile is skipped (and says why) when it does not work here.
+profile_skip_reason=
+if [[ $SKIP_PROFILE == 1 ]]; then
+    profile_skip_reason="BENCH_SKIP_PROFILE=1"
+else
+    if ! command -v perf >/dev/null; then
+        log "installing perf (linux-perf)"
+        apt_install linux-perf || true
+    fi
+    # Hardware counters are often unavailable in VMs; the software cpu-clock event is enough to
+    # sample (`perf stat -e instructions true` says <not supported> here).
+    if ! command -v perf >/dev/null; then
+        profile_skip_reason="perf is not installed (apt-get install -y linux-perf failed)"
+    elif ! perf record -q -e cpu-clock -o "$work/perf.test" -- true >/dev/null 2>&1; then
+        profile_skip_reason="perf record does not work here (kernel.perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null))"
+    fi
+    rm -f "$work/perf.test"
 fi
 
 # --- database server ------------------------------------------------------------------------
@@ -106,13 +191,25 @@ else
 to an admin URL such as $DEFAULT_ADMIN_URL"
 fi
 psql "$admin_url" -qXAt -c 'SELECT 1' >/dev/null || die "cannot connect to $admin_url"
+# Same server and credentials as the admin URL, another database (any ?query is kept).
+url_for() {
+    python3 - "$admin_url" "$1" <<'PY'
+import sys, urllib.parse
+url = urllib.parse.urlsplit(sys.argv[1])
+print(urllib.parse.urlunsplit(url._replace(path="/" + sys.argv[2])))
+PY
+}
 
 # --- build ------------------------------------------------------------------------------------
 log "building daap (release)"
+build_started=$(date +%s)
 # The committed .sqlx/ query cache lets the build type-check queries without a database.
 SQLX_OFFLINE=true cargo build --release --quiet ||
     die "release build failed (with SQLX_OFFLINE=true, every query must be in the committed .sqlx/ cache)"
+build_seconds=$(($(date +%s) - build_started))
 daap=target/release/daap
+# Everything after the build counts towards the run time (--quick: under 3 minutes).
+suite_started=$(date +%s)
 
 # --- database ---------------------------------------------------------------------------------
 bench_db=daap_bench_$$
@@ -120,21 +217,75 @@ psql "$admin_url" -qX -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$bench_db\"" >/de
     bench_db=
     die "could not create database daap_bench_$$"
 }
-# Same server and credentials as the admin URL, another database (any ?query is kept).
-database_url=$(python3 - "$admin_url" "$bench_db" <<'PY'
-import sys, urllib.parse
-url = urllib.parse.urlsplit(sys.argv[1])
-print(urllib.parse.urlunsplit(url._replace(path="/" + sys.argv[2])))
-PY
-)
+database_url=$(url_for "$bench_db")
 export DATABASE_URL=$database_url
 pg_version=$(psql "$DATABASE_URL" -qXAt -c 'SHOW server_version')
+pg_ssl=$(psql "$DATABASE_URL" -qXAt -c 'SHOW ssl')
 log "database $bench_db on PostgreSQL $pg_version"
 
 "$daap" migrate 2>"$work/migrate.log" || { cat "$work/migrate.log" >&2; die "daap migrate failed"; }
 
-log "seeding $PRODUCTS products"
-psql "$DATABASE_URL" -qX -v products="$PRODUCTS" -f bench/seed.sql >/dev/null
+log "seeding $PRODUCTS products x 10 tables, $HISTORY_PRODUCTS with $HISTORY_VERSIONS versions," \
+    "$WIDE_PRODUCTS with $WIDE_TABLES tables, $SINGLE_PRODUCTS with one version"
+seed_started=$(date +%s)
+psql "$DATABASE_URL" -qX -v products="$PRODUCTS" -v history_products="$HISTORY_PRODUCTS" \
+    -v history_versions="$HISTORY_VERSIONS" -v wide_products="$WIDE_PRODUCTS" \
+    -v wide_tables="$WIDE_TABLES" -v single_products="$SINGLE_PRODUCTS" \
+    -f bench/seed.sql >/dev/null
+# Write the seed's dirty pages out now: otherwise the checkpointer and the kernel's writeback
+# keep a core busy during the first measurements.
+psql "$DATABASE_URL" -qX -c 'CHECKPOINT' >/dev/null 2>&1 || log "warning: CHECKPOINT failed (not a superuser?)"
+sync
+seed_seconds=$(($(date +%s) - seed_started))
+psql "$DATABASE_URL" -qXAt -F ' ' -c "SELECT
+    (SELECT count(*) FROM data_products), (SELECT count(*) FROM data_product_versions),
+    (SELECT count(*) FROM table_revisions), pg_database_size(current_database())" \
+    >"$work/seed.counts"
+read -r seed_products seed_versions seed_revisions seed_bytes <"$work/seed.counts"
+log "seeded in ${seed_seconds} s: $seed_products products, $seed_versions versions," \
+    "$seed_revisions table revisions, $((seed_bytes / 1048576)) MiB"
+
+# --- yardsticks and start-up -----------------------------------------------------------------
+# Other work on the machine (a build, a test run) skews every number, so measure how busy the
+# CPUs are for 2 s before the measurements start. (The load average would lag.)
+idle_busy_percent=$(
+    read_cpu() { awk '/^cpu / { idle = $5 + $6; total = 0; for (i = 2; i <= 9; i++) total += $i; print idle, total }' /proc/stat; }
+    read -r idle1 total1 < <(read_cpu)
+    sleep 2
+    read -r idle2 total2 < <(read_cpu)
+    echo $((100 - 100 * (idle2 - idle1) / (total2 - total1)))
+)
+if ((idle_busy_percent > 10)); then
+    log "warning: the CPUs are ${idle_busy_percent}% busy before the benchmark starts; results will be noisy"
+fi
+
+log "start-up: 5 starts of daap serve against the migrated database"
+python3 bench/probe.py startup --daap "$daap" --database-url "$DATABASE_URL" --runs 5 \
+    --interval-ms 5 >"$work/startup.json"
+
+# The machine's own limit for the simplest indexed read, at the same concurrency as wrk:
+# select-only pgbench (one primary-key lookup per transaction) with prepared statements, as
+# sqlx uses, over TCP to the same server (libpq's default sslmode=prefer, like daap's
+# connections: both use TLS when the server offers it).
+pgbench_db=daap_pgbench_$$
+psql "$admin_url" -qX -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$pgbench_db\"" >/dev/null
+pgbench_url=$(url_for "$pgbench_db")
+log "pgbench -S ($CONNECTIONS clients, $DURATION)"
+pgbench -i -q -s 1 "$pgbench_url" >"$work/pgbench_init.txt" 2>&1 ||
+    { cat "$work/pgbench_init.txt" >&2; die "pgbench -i failed"; }
+pgbench -S -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$(seconds_of "$DURATION")" "$pgbench_url" \
+    >"$work/pgbench.txt" 2>&1 || { cat "$work/pgbench.txt" >&2; die "pgbench failed"; }
+grep -E '^tps|latency average' "$work/pgbench.txt" | sed 's/^/    /' >&2
+drop_db "$pgbench_db"
+pgbench_db=
+# The same for the SQL behind GET one product (daap's exact statement from .sqlx/), on the
+# seeded database: how fast PostgreSQL alone can answer what that endpoint asks of it.
+log "pgbench: the SQL of GET one product ($CONNECTIONS clients, $DURATION)"
+python3 bench/probe.py get-query-script --products "$PRODUCTS" >"$work/get_query.sql"
+pgbench -n -f "$work/get_query.sql" -M prepared -c "$CONNECTIONS" -j "$THREADS" \
+    -T "$(seconds_of "$DURATION")" "$DATABASE_URL" >"$work/pgbench_get_query.txt" 2>&1 ||
+    { cat "$work/pgbench_get_query.txt" >&2; die "pgbench of the GET query failed"; }
+grep -E '^tps' "$work/pgbench_get_query.txt" | sed 's/^/    /' >&2
 
 # --- server -----------------------------------------------------------------------------------
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -156,118 +307,166 @@ done
 curl -fsS -o /dev/null "$base/health/ready" || die "daap was not ready within 30 s"
 log "daap serving on $base (pid $server_pid)"
 
-# A real nextLink deep in the list: cursors are opaque, so the only honest way to get one is to
-# follow the links page by page like a client would.
-deep_link=$(python3 - "$base" "$DEEP_PAGES" <<'PY'
-import json, sys, urllib.request
-base, pages = sys.argv[1], int(sys.argv[2])
-link = "/v1/data-products?limit=100"
-for _ in range(pages):
-    with urllib.request.urlopen(base + link) as response:
-        link = json.load(response).get("nextLink")
-    if not link:
-        sys.exit(f"the list ended before page {pages + 1}")
-print(link)
-PY
-)
+# Before any write: the seeded rows must be what the API writes.
+log "fidelity: seed against the API"
+python3 bench/fidelity.py --base "$base" --database-url "$DATABASE_URL" --product 1 \
+    --out "$work/fidelity.json" || die "the seed does not match what the API writes (see above)"
+
+# Real nextLinks deep in the list: cursors are opaque, so the only honest way to get one is
+# to follow the links page by page like a client would.
+deep_link=$(python3 bench/probe.py deep-link --base "$base" --path "/v1/data-products?limit=100" \
+    --pages "$DEEP_PAGES")
+filtered_deep_link=$(python3 bench/probe.py deep-link --base "$base" \
+    --path "/v1/data-products?$FILTER&limit=100" --pages "$FILTERED_DEEP_PAGES")
 
 # --- scenarios --------------------------------------------------------------------------------
-# Server CPU time in clock ticks (utime + stime, fields 14 and 15 of /proc/<pid>/stat; the
-# fields are counted after the command name, which may itself contain spaces).
-cpu_ticks() {
-    local stat fields
-    stat=$(<"/proc/$server_pid/stat")
-    stat=${stat##*) }
-    read -r -a fields <<<"$stat"
-    echo $((fields[11] + fields[12]))
-}
-
-run_wrk() {
+run_wrk() { # script url duration [VAR=value...]: wrk with the Lua environment
     local script=$1 url=$2 duration=$3
-    BENCH_PRODUCTS=$PRODUCTS wrk --latency -t "$THREADS" -c "$CONNECTIONS" -d "$duration" \
-        -s "bench/lua/$script" "$url"
+    shift 3
+    env BENCH_PRODUCTS="$PRODUCTS" BENCH_THREADS="$THREADS" "$@" \
+        wrk --latency -t "$THREADS" -c "$CONNECTIONS" -d "$duration" -s "bench/lua/$script" "$url"
 }
+cpu_snapshot() { python3 bench/probe.py cpu --server-pid "$server_pid" --database-url "$DATABASE_URL"; }
+peak_rss_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status"; }
 
-# Other work on the machine (a build, a test run) skews every number, so measure how busy the
-# CPUs are for 2 s while daap is idle. (The load average would lag, and still count our build.)
-idle_busy_percent=$(
-    read_cpu() { awk '/^cpu / { idle = $5 + $6; total = 0; for (i = 2; i <= 9; i++) total += $i; print idle, total }' /proc/stat; }
-    read -r idle1 total1 < <(read_cpu)
-    sleep 2
-    read -r idle2 total2 < <(read_cpu)
-    echo $((100 - 100 * (idle2 - idle1) / (total2 - total1)))
-)
-if ((idle_busy_percent > 10)); then
-    log "warning: the CPUs are ${idle_busy_percent}% busy before the benchmark starts; results will be noisy"
-fi
+# Peak RSS per scenario: writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0).
+rss_reset=true
+reset_peak_rss() { echo 5 >"/proc/$server_pid/clear_refs" 2>/dev/null || rss_reset=false; }
+peak_rss_max_kb=0
+declare -a scenarios=()
+scenario() { # name script url request [VAR=value...]
+    local name=$1 script=$2 url=$3 request=$4 peak
+    shift 4
+    log "scenario $name ($DURATION)"
+    peak=$(peak_rss_kb)
+    ((peak > peak_rss_max_kb)) && peak_rss_max_kb=$peak
+    reset_peak_rss
+    cpu_snapshot >"$work/$name.cpu_before.json"
+    run_wrk "$script" "$url" "$DURATION" "$@" >"$work/$name.wrk.txt"
+    cpu_snapshot >"$work/$name.cpu_after.json"
+    peak=$(peak_rss_kb)
+    echo "$peak" >"$work/$name.rss_kb"
+    ((peak > peak_rss_max_kb)) && peak_rss_max_kb=$peak
+    printf '%s\n' "$request" >"$work/$name.request"
+    scenarios+=("$name")
+    grep -E '^ *(Requests/sec|Non-2xx|Socket errors)' "$work/$name.wrk.txt" | sed 's/^ */    /' >&2 || true
+}
+requests_per_second() { python3 bench/report.py rate "$work" "$1"; }
 
 log "warm-up ($WARMUP)"
 run_wrk get.lua "$base/" "$WARMUP" >/dev/null
+run_wrk get_schema.lua "$base/" "$WARMUP" >/dev/null
 
-# Reads run first, on the data exactly as seeded; the writes then add products and versions.
-scenarios=(get list list_deep post put)
-declare -A script=([get]=get.lua [list]=fixed.lua [list_deep]=fixed.lua [post]=post.lua [put]=put.lua)
-# wrk needs a URL for the host and port; get, post and put build their paths in Lua.
-declare -A url=(
-    [get]="$base/"
-    [list]="$base/v1/data-products?limit=100"
-    [list_deep]="$base$deep_link"
-    [post]="$base/"
-    [put]="$base/"
-)
-declare -A request=(
-    [get]="GET /v1/data-products/dp:product_<random>"
-    [list]="GET /v1/data-products?limit=100"
-    [list_deep]="GET $deep_link"
-    [post]="POST /v1/data-products"
-    [put]="PUT /v1/data-products/dp:product_<random>"
-)
-for name in "${scenarios[@]}"; do
-    log "scenario $name ($DURATION)"
-    before=$(cpu_ticks)
-    run_wrk "${script[$name]}" "${url[$name]}" "$DURATION" >"$work/$name.wrk.txt"
-    after=$(cpu_ticks)
-    printf '%s %s\n' "$before" "$after" >"$work/$name.cpu"
-    printf '%s\n' "${request[$name]}" >"$work/$name.request"
-    grep -E '^ *(Requests/sec|Non-2xx|Socket errors)' "$work/$name.wrk.txt" | sed 's/^ */    /' >&2 || true
-done
+# Reads first, on the data exactly as seeded; the writes then add products and versions.
+scenario health fixed.lua "$base/health/live" "GET /health/live (no database: the HTTP stack alone)"
+scenario get get.lua "$base/" "GET /v1/data-products/dp:product_<random> (latest)"
+# Half of the maximum GET rate just measured, held steady: latency below saturation.
+get_rate=$(python3 -c "import sys; print(max(1, round(float(sys.argv[1]) / 2)))" "$(requests_per_second get)")
+scenario get_rate get.lua "$base/" "GET /v1/data-products/dp:product_<random> at $get_rate requests/s (half of get)" \
+    BENCH_RATE="$get_rate"
+scenario get_old get_old.lua "$base/" "GET /v1/data-products/dp:product_<random>:v1.<0-9> (old version)"
+scenario get_schema get_schema.lua "$base/" "GET /v1/schemas/dp:product_<random>:<random table> (latest)"
+scenario list fixed.lua "$base/v1/data-products?limit=100" "GET /v1/data-products?limit=100 (first page)"
+scenario list_deep fixed.lua "$base$deep_link" "GET $deep_link (page $((DEEP_PAGES + 1)))"
+scenario list_filtered fixed.lua "$base/v1/data-products?$FILTER&limit=100" "GET /v1/data-products?$FILTER&limit=100 (first page)"
+scenario list_filtered_deep fixed.lua "$base$filtered_deep_link" "GET $filtered_deep_link (page $((FILTERED_DEEP_PAGES + 1)))"
+scenario post post.lua "$base/" "POST /v1/data-products (new product, derived idempotency key)"
+scenario put put.lua "$base/" "PUT /v1/data-products/dp:product_<random> (new description: minor version)"
+scenario put_schema_minor put_schema.lua "$base/" "PUT /v1/schemas/dp:product_<random>:<table 0-4> (column description: minor)" \
+    BENCH_CHANGE=minor
+scenario put_schema_major put_schema.lua "$base/" "PUT /v1/schemas/dp:product_<random>:<table 5-9> (column removed: major)" \
+    BENCH_CHANGE=major
+scenario mixed mixed.lua "$base/" "90 % reads / 10 % writes (see bench/lua/mixed.lua)" BENCH_NAME_PREFIX=mixed
 
-peak_rss_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status")
+# --- profile ----------------------------------------------------------------------------------
+# Separate, unrecorded runs: perf's sampling (with DWARF stack copies) slows the server down.
+profile() { # name script [VAR=value...]
+    local name=$1 script=$2
+    shift 2
+    log "profile $name (${PROFILE_SECONDS} s of perf record on daap)"
+    run_wrk "$script" "$base/" "$((PROFILE_SECONDS + 2))s" "$@" >"$work/profile.$name.wrk.txt" &
+    local wrk_pid=$!
+    sleep 1 # past wrk's connection set-up
+    # cpu-clock (software) sampling at 499 Hz; DWARF unwinding because the release build has
+    # no frame pointers (it has debug line tables, so symbols and call chains resolve).
+    perf record -q -F 499 -e cpu-clock --call-graph dwarf,32768 -p "$server_pid" \
+        -o "$work/perf.$name.data" -- sleep "$PROFILE_SECONDS" >/dev/null 2>&1 &
+    perf_pid=$!
+    wait "$perf_pid" || true
+    perf_pid=
+    wait "$wrk_pid" || true
+    perf script -i "$work/perf.$name.data" --no-inline -F tid,period,ip,sym,dso 2>/dev/null |
+        python3 bench/profile.py summarise "$name" >"$work/profile.$name.json"
+    rm -f "$work/perf.$name.data"
+}
+if [[ -z $profile_skip_reason ]]; then
+    profile get get.lua
+    profile put put.lua
+else
+    log "profile skipped: $profile_skip_reason"
+fi
+peak=$(peak_rss_kb)
+((peak > peak_rss_max_kb)) && peak_rss_max_kb=$peak
 
-# --- schema scale -------------------------------------------------------------------------------
-# Same server and database: products with 5 and 500 tables, 200 single-table updates each.
-# A failure is recorded in the results (and fails the final check) rather than losing the
+# --- history length and table count -----------------------------------------------------------
+# Failures are recorded in the results (and fail the final check) rather than losing the
 # scenarios above.
+log "history phase: products with $HISTORY_VERSIONS versions against products with 1"
+history_state=ran
+python3 bench/history_scale.py --base "$base" --database-url "$DATABASE_URL" \
+    --server-pid "$server_pid" --out "$work/history_scale.json" --requests "$HISTORY_REQUESTS" \
+    --history-products "$HISTORY_PRODUCTS" || { history_state=failed; log "warning: the history phase failed"; }
+
 if [[ $SKIP_SCALE == 1 ]]; then
     schema_scale=skipped
     log "schema scale phase skipped (BENCH_SKIP_SCALE=1)"
 else
     log "schema scale phase"
-    scale_started=$(date +%s)
     if python3 bench/schema_scale.py --base "$base" --database-url "$DATABASE_URL" \
-        --server-pid "$server_pid" --out "$work/schema_scale.json"; then
+        --server-pid "$server_pid" --out "$work/schema_scale.json" "${SCALE_ARGS[@]}"; then
         schema_scale=ran
     else
         schema_scale=failed
         log "warning: the schema scale phase failed (see above)"
     fi
-    log "schema scale phase took $(($(date +%s) - scale_started)) s"
 fi
 
 stop_server
-drop_database
+drop_databases
 
 # --- report -----------------------------------------------------------------------------------
+command=(bash bench/run.sh)
+[[ $MODE == quick ]] && command+=(--quick)
 cat >"$work/meta.txt" <<EOF
+mode=$MODE
+command=${command[*]}
 duration=$DURATION
 connections=$CONNECTIONS
 threads=$THREADS
 products=$PRODUCTS
+history_products=$HISTORY_PRODUCTS
+history_versions=$HISTORY_VERSIONS
+wide_products=$WIDE_PRODUCTS
+wide_tables=$WIDE_TABLES
+single_products=$SINGLE_PRODUCTS
+seed_products=$seed_products
+seed_versions=$seed_versions
+seed_revisions=$seed_revisions
+seed_bytes=$seed_bytes
+seed_seconds=$seed_seconds
 deep_pages=$DEEP_PAGES
-clock_ticks_per_second=$(getconf CLK_TCK)
-peak_rss_kb=$peak_rss_kb
+filtered_deep_pages=$FILTERED_DEEP_PAGES
+list_filter=$FILTER
+get_rate=$get_rate
+profile_seconds=$PROFILE_SECONDS
+profile_skip_reason=$profile_skip_reason
+peak_rss_kb=$peak_rss_max_kb
+rss_reset_per_scenario=$rss_reset
 postgres_version=$pg_version
+postgres_ssl=$pg_ssl
 wrk_version=$(wrk --version 2>&1 | head -n1 | awk '{print $2}')
+pgbench_version=$(pgbench --version | awk '{print $NF}')
+perf_version=$(perf --version 2>/dev/null | awk '{print $NF}')
 rustc_version=$(rustc --version)
 git_commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git_dirty=$(if [[ -n $(git status --porcelain -- src migrations Cargo.toml Cargo.lock 2>/dev/null) ]]; then echo true; else echo false; fi)
@@ -276,9 +475,11 @@ cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 mem_total_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
 kernel=$(uname -r)
 idle_busy_percent=$idle_busy_percent
+history_scale=$history_state
 schema_scale=$schema_scale
+build_seconds=$build_seconds
 started_at=$(date -u -d "@$started_at" +%Y-%m-%dT%H:%M:%SZ)
-elapsed_seconds=$(($(date +%s) - started_at))
+elapsed_seconds=$(($(date +%s) - suite_started))
 EOF
 
 mkdir -p bench/results
@@ -288,6 +489,8 @@ python3 bench/report.py markdown bench/results/latest.json >docs/benchmarks.md.t
 mv docs/benchmarks.md.tmp docs/benchmarks.md
 python3 bench/report.py table bench/results/latest.json >&2
 
-log "wrote bench/results/latest.json and docs/benchmarks.md in $(($(date +%s) - started_at)) s"
-# Non-zero exit when any scenario saw errors, so a broken run is not mistaken for a result.
+log "wrote bench/results/latest.json and docs/benchmarks.md: $(($(date +%s) - suite_started)) s" \
+    "after a ${build_seconds} s build"
+# Non-zero exit when any scenario saw errors or a check failed, so a broken run is not mistaken
+# for a result.
 python3 bench/report.py check bench/results/latest.json

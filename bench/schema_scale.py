@@ -619,16 +619,22 @@ class ServerQueries:
 
 # Statements to explain: label -> (what it serves, needles that identify it in .sqlx/).
 STATEMENTS = {
+    # Product reads list the version's tables (array_agg); find_head, the same without them,
+    # serves single-table reads.
     "product_latest": ("GET dp:<name> (find_current)",
-                       ("JOIN data_product_versions v", "p.name = $1", "v.seq = p.current_seq"), ()),
+                       ("JOIN data_product_versions v", "p.name = $1", "v.seq = p.current_seq",
+                        "array_agg(r.table_name"), ()),
     "product_version": ("GET dp:<name>:v<M>.<m> (find_version)",
-                        ("JOIN data_product_versions v", "v.major = $2 AND v.minor = $3"), ()),
+                        ("JOIN data_product_versions v", "v.major = $2 AND v.minor = $3",
+                         "array_agg(r.table_name"), ()),
     "table_at": ("one table of one version (GET /v1/schemas, and every table write)",
                  ("FROM table_revisions", "table_name = $3", "int4range"), ()),
     "lock_product": ("table write: lock the product row",
                      ("FROM data_products", "FOR UPDATE"), ("SKIP LOCKED",)),
-    "lock_current": ("table write: read the locked product's latest version (lock_current)",
-                     ("JOIN data_product_versions v", "WHERE p.id = $1 AND v.seq = p.current_seq"), ()),
+    # lock_current locks the product row (lock_product), then reads its latest version by
+    # primary key with find_seq.
+    "lock_current": ("table write: read the locked product's latest version (lock_current: find_seq)",
+                     ("JOIN data_product_versions v", "WHERE p.id = $1 AND v.seq = $2"), ()),
     "close_revision": ("table write: close the table's current revision",
                        ("UPDATE table_revisions SET end_seq",), ()),
     "open_revision": ("table write: insert the table's new revision",
@@ -657,7 +663,7 @@ def explain_all(db: Database, queries: ServerQueries, product: str, product_id: 
         ("schema_latest", "table_at", (product_id, latest_seq, table)),
         ("schema_early", "table_at", (product_id, early_seq, table)),
         ("write_lock_product", "lock_product", (product,)),
-        ("write_lock_current", "lock_current", (product_id,)),
+        ("write_lock_current", "lock_current", (product_id, latest_seq)),
         ("write_table_at", "table_at", (product_id, latest_seq, table)),
         ("write_close_revision", "close_revision", (product_id, table, latest_seq + 1)),
         ("write_open_revision", "open_revision",

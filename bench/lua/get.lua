@@ -1,9 +1,8 @@
--- Scenario `get`: read one product by id, a different random seeded product per request, so
--- the run is not served by one hot row.
+-- Scenario `get` (and `get_rate`, the same at a fixed rate): read one product's latest
+-- version, a different random seeded product per request, so the run is not served by one
+-- hot row. The response lists the product's 10 tables.
 dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "common.lua")
 
-local products = tonumber(os.getenv("BENCH_PRODUCTS") or "10000")
-
 function request()
-   return wrk.format("GET", string.format("/v1/data-products/dp:product_%05d", math.random(1, products)))
+   return wrk.format("GET", "/v1/data-products/dp:" .. product_name(random_product()))
 end

@@ -1039,6 +1039,7 @@ non-zero only for errors (a non-2xx response, a failed phase, a seed that does n
   pgbench running daap's exact statement for `GET /v1/data-products/{{id}}` (`find_current`,
   taken from `.sqlx/`; a product row, its latest version and the names of its tables) for
   random seeded products: what PostgreSQL alone can serve of that endpoint, without HTTP or daap.
+
 {mixed_note}
 
 **Peak RSS** is the server's `VmHWM` during each scenario (reset before each by writing 5 to

@@ -51,13 +51,22 @@ impl ProductVersionRow {
     /// this version's: right for metadata changes; a table write re-reads what it needs.
     pub fn successor(&self, new: &NewVersion<'_>, created_at: OffsetDateTime) -> ProductVersionRow {
         let version = self.version().bumped(new.bump);
-        let fields = new.fields;
         ProductVersionRow {
             seq: self.seq + 1,
             major: version.major,
             minor: version.minor,
             bump: new.bump,
             changes: new.changes.clone(),
+            updated_at: created_at,
+            updated_by: new.author.id.clone(),
+            ..self.clone()
+        }
+        .with_fields(new.fields)
+    }
+
+    /// This row with the editable metadata replaced by `fields`.
+    fn with_fields(self, fields: &ProductFields) -> ProductVersionRow {
+        ProductVersionRow {
             description: fields.description.clone(),
             domain: fields.domain.clone(),
             data_product_owner: fields.owner.clone(),
@@ -69,9 +78,7 @@ impl ProductVersionRow {
             retention_period: fields.retention_period,
             dpia_required: fields.dpia_required,
             tags: Json(fields.tags.clone()),
-            updated_at: created_at,
-            updated_by: new.author.id.clone(),
-            ..self.clone()
+            ..self
         }
     }
 
@@ -342,21 +349,22 @@ pub async fn insert_product(
         minor: Version::FIRST.minor,
         bump: Bump::Initial,
         changes: serde_json::json!({}),
-        description: fields.description.clone(),
-        domain: fields.domain.clone(),
-        data_product_owner: fields.owner.clone(),
-        data_product_owner_display_name: fields.owner_display_name.clone(),
-        data_product_maintainer: fields.maintainer.clone(),
-        data_product_maintainer_display_name: fields.maintainer_display_name.clone(),
-        email: fields.email.clone(),
+        description: String::new(),
+        domain: String::new(),
+        data_product_owner: String::new(),
+        data_product_owner_display_name: String::new(),
+        data_product_maintainer: None,
+        data_product_maintainer_display_name: None,
+        email: String::new(),
         status: fields.status,
-        retention_period: fields.retention_period,
-        dpia_required: fields.dpia_required,
-        tags: Json(fields.tags.clone()),
+        retention_period: 0,
+        dpia_required: false,
+        tags: Json(Default::default()),
         updated_at: inserted.created_at,
         updated_by: author.id.clone(),
         tables: Vec::new(),
-    })
+    }
+    .with_fields(fields))
 }
 
 /// What a new version records about how it came to be.

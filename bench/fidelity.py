@@ -30,13 +30,15 @@ FIELDS = ["description", "domain", "dataProductOwner", "dataProductOwnerDisplayN
 
 def rows(db: Database, name: str) -> dict:
     """The product's rows as JSON, without what legitimately differs between two products.
-    The version row is taken whole (to_jsonb), so a column added by a later migration is
-    compared too."""
+    The product and version rows are taken whole (to_jsonb), so a column added by a later
+    migration (the head columns of 0005, say) is compared too."""
     product = f"(SELECT id FROM data_products WHERE name = '{name}' AND deleted_at IS NULL)"
     ignored = "'product_id', 'created_at', 'created_by', 'created_by_name'"
     text = db.value(f"""
         SELECT jsonb_build_object(
-            'current_seq', (SELECT current_seq FROM data_products WHERE id = {product}),
+            'product', (SELECT to_jsonb(p) - ARRAY['id', 'name', 'created_at', 'created_by',
+                                                   'updated_at', 'updated_by']
+                        FROM data_products p WHERE id = {product}),
             'versions', (SELECT jsonb_agg(to_jsonb(v) - ARRAY[{ignored}] ORDER BY seq)
                          FROM data_product_versions v WHERE product_id = {product}),
             'revisions', (SELECT jsonb_agg(to_jsonb(r) - 'product_id' ORDER BY table_name, first_seq)

@@ -478,11 +478,9 @@ PLAN_ROWS = {
     "product_before_updates": "product, last version before the updates (`find_version`)",
     "schema_latest": "one table, latest (`table_at`, second step of a table read)",
     "schema_early": "one table, early version (`table_at`)",
-    "write_lock_product": "table write: lock the product row",
-    "write_lock_current": "table write: read the locked latest version (`lock_current`)",
+    "write_lock_current": "table write: lock the product row and read its latest version (`lock_current`)",
     "write_table_at": "table write: read the table being changed (`table_at`)",
-    "write_close_revision": "table write: close the table's revision",
-    "write_open_revision": "table write: insert the new revision",
+    "write_append_version": "table write: the version, the product's head, the closed and the new revision (`append_version`)",
 }
 
 

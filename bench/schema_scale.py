@@ -589,6 +589,10 @@ def run(client: Client, db: Database, args, result: dict) -> None:
 # --- query plans ---------------------------------------------------------------------------------
 
 def sql_literal(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, (int, float)):
         return str(value)
     return "'" + str(value).replace("'", "''") + "'"
@@ -619,27 +623,27 @@ class ServerQueries:
 
 # Statements to explain: label -> (what it serves, needles that identify it in .sqlx/).
 STATEMENTS = {
-    # Product reads list the version's tables (array_agg); find_head, the same without them,
-    # serves single-table reads.
+    # The latest version is read from the product row alone (its head, migration 0005);
+    # an exact version joins the history and, unless it is the latest, finds its tables with
+    # array_agg over table_revisions.
     "product_latest": ("GET dp:<name> (find_current)",
-                       ("JOIN data_product_versions v", "p.name = $1", "v.seq = p.current_seq",
-                        "array_agg(r.table_name"), ()),
+                       ("FROM data_products p", "p.current_tables AS tables",
+                        "WHERE p.name = $1 AND p.deleted_at IS NULL"), ("FOR UPDATE",)),
     "product_version": ("GET dp:<name>:v<M>.<m> (find_version)",
                         ("JOIN data_product_versions v", "v.major = $2 AND v.minor = $3",
                          "array_agg(r.table_name"), ()),
     "table_at": ("one table of one version (GET /v1/schemas, and every table write)",
                  ("FROM table_revisions", "table_name = $3", "int4range"), ()),
-    "lock_product": ("table write: lock the product row",
-                     ("FROM data_products", "FOR UPDATE"), ("SKIP LOCKED",)),
-    # lock_current locks the product row (lock_product), then reads its latest version by
-    # primary key with find_seq.
-    "lock_current": ("table write: read the locked product's latest version (lock_current: find_seq)",
-                     ("JOIN data_product_versions v", "WHERE p.id = $1 AND v.seq = $2"), ()),
-    "close_revision": ("table write: close the table's current revision",
-                       ("UPDATE table_revisions SET end_seq",), ()),
-    "open_revision": ("table write: insert the table's new revision",
-                      ("INSERT INTO table_revisions",), ()),
+    "lock_current": ("table write: lock the product row and read its latest version (lock_current)",
+                     ("FROM data_products p", "p.current_tables AS tables", "FOR UPDATE"), ()),
+    "append_version": ("table write: the version, the product's head, the closed and the new "
+                       "revision (append_version)",
+                       ("WITH version AS", "UPDATE table_revisions SET end_seq",
+                        "INSERT INTO table_revisions"), ()),
 }
+
+# Statements that write: explained once (a second run would find the revision already closed).
+WRITES = ("append_version",)
 
 
 def explain_all(db: Database, queries: ServerQueries, product: str, product_id: int,
@@ -655,6 +659,9 @@ def explain_all(db: Database, queries: ServerQueries, product: str, product_id: 
             missing.append(label)
         else:
             sql[label] = found
+    revision_first_seq = int(db.value(
+        f"SELECT first_seq FROM table_revisions WHERE product_id = {product_id} "
+        f"AND table_name = {sql_literal(table)} AND end_seq IS NULL"))
     early_seq = early_minor + 1  # only minor versions: v1.<m> is sequence number m + 1
     runs = [  # (label, statement, parameters)
         ("product_latest", "product_latest", (product,)),
@@ -662,13 +669,15 @@ def explain_all(db: Database, queries: ServerQueries, product: str, product_id: 
         ("product_before_updates", "product_version", (product, 1, before_updates_minor)),
         ("schema_latest", "table_at", (product_id, latest_seq, table)),
         ("schema_early", "table_at", (product_id, early_seq, table)),
-        ("write_lock_product", "lock_product", (product,)),
-        ("write_lock_current", "lock_current", (product_id, latest_seq)),
+        ("write_lock_current", "lock_current", (product,)),
         ("write_table_at", "table_at", (product_id, latest_seq, table)),
-        ("write_close_revision", "close_revision", (product_id, table, latest_seq + 1)),
-        ("write_open_revision", "open_revision",
-         (product_id, table, latest_seq + 1, schema["tableDescription"],
-          json.dumps(schema["columns"]))),
+        # A major version replacing the table's current revision; parameters in
+        # append_version's order. The version number is one no product reaches.
+        ("write_append_version", "append_version",
+         (product_id, latest_seq + 1, 99999, 0, "major", "{}", "Explained", "Digital",
+          "owner@example.org", "Owner", None, None, "team@example.org", "draft", 0, False,
+          "{}", "bench-explain", None, None, table, revision_first_seq,
+          schema["tableDescription"], json.dumps(schema["columns"]))),
     ]
     runs = [r for r in runs if r[1] in sql]
     script = ["BEGIN;"]
@@ -677,9 +686,9 @@ def explain_all(db: Database, queries: ServerQueries, product: str, product_id: 
     for _, statement, params in runs:
         args = ", ".join(sql_literal(p) for p in params)
         # Reads run twice and the second run is kept: the first in a session also pays for
-        # loading catalog entries. The two writes run once (a second close would find nothing
-        # to close; a second insert would violate the exclusion constraint).
-        repeat = 1 if statement in ("close_revision", "open_revision") else 2
+        # loading catalog entries. The write runs once (a second one would find the table's
+        # revision already closed).
+        repeat = 1 if statement in WRITES else 2
         for _ in range(repeat):
             script.append(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE bench_{statement}({args});")
     script.append("ROLLBACK;")
@@ -698,7 +707,7 @@ def explain_all(db: Database, queries: ServerQueries, product: str, product_id: 
         plans.append(value[0])
     kept = []
     for label, statement, _ in runs:
-        if statement not in ("close_revision", "open_revision"):
+        if statement not in WRITES:
             plans.pop(0)  # the first of two runs
         kept.append(plans.pop(0))
     for (label, statement, _), plan in zip(runs, kept):

@@ -24,7 +24,8 @@
 -- Rows match the API's: versions with gap-free seq (major 1, minor seq-1), `changes` as
 -- serde serialises ChangeSet ({} / {"metadata": [...]} / {"tables": [{"table", "kind",
 -- "change": {...}}]}), table revisions valid for [first_seq, NULL) with canonical column types
--- and columns JSON [{"name", "type", "description"}], data_products.current_seq = last seq.
+-- and columns JSON [{"name", "type", "description"}], data_products.current_seq = last seq,
+-- and the product row's copy of its latest version (migration 0005) filled in last.
 
 \set ON_ERROR_STOP on
 -- Durability of the seed itself does not matter (a crash means a new run); this only makes the
@@ -64,8 +65,13 @@ WITH wanted (kind, i, name, table_count, versions) AS (
     SELECT 'single', i, format('single_%s', lpad(i::text, 4, '0')), 0, 1
     FROM generate_series(1, :single_products) AS i
 ), inserted AS (
-    INSERT INTO data_products (name, current_seq, created_at, created_by)
-    SELECT name, versions, now() - make_interval(mins => i, days => 30), 'bench-seed'
+    -- The copy of the latest version is a placeholder here, filled in once the versions exist.
+    INSERT INTO data_products (name, current_seq, created_at, created_by, major, minor, bump,
+                               description, domain, data_product_owner,
+                               data_product_owner_display_name, email, status,
+                               retention_period, dpia_required, tags, updated_at, updated_by)
+    SELECT name, versions, now() - make_interval(mins => i, days => 30), 'bench-seed', 1, 0,
+           'initial', '', '', '', '', '', 'draft', 0, false, '{}', now(), 'bench-seed'
     FROM wanted
     ORDER BY name
     RETURNING id, name, created_at
@@ -174,7 +180,27 @@ CROSS JOIN LATERAL generate_series(1, p.versions) AS s(seq)
 LEFT JOIN seed_tables st ON st.kind = p.kind AND st.i = p.shape AND st.t = s.seq - 2
 ORDER BY p.id, s.seq;
 
+-- The product rows' copy of their latest version, exactly as migration 0005 computes it.
+UPDATE data_products p
+SET major = v.major, minor = v.minor, bump = v.bump, description = v.description,
+    domain = v.domain, data_product_owner = v.data_product_owner,
+    data_product_owner_display_name = v.data_product_owner_display_name,
+    data_product_maintainer = v.data_product_maintainer,
+    data_product_maintainer_display_name = v.data_product_maintainer_display_name,
+    email = v.email, status = v.status, retention_period = v.retention_period,
+    dpia_required = v.dpia_required, tags = v.tags, updated_at = v.created_at,
+    updated_by = v.created_by,
+    current_tables = COALESCE(
+        (SELECT array_agg(r.table_name ORDER BY r.table_name COLLATE "C")
+         FROM table_revisions r
+         WHERE r.product_id = p.id AND r.end_seq IS NULL),
+        '{}')
+FROM data_product_versions v
+WHERE v.product_id = p.id AND v.seq = p.current_seq;
+
 -- Fresh tables have no planner statistics (and no visibility map) until autovacuum gets to
 -- them; do its work now so that the first scenario runs with the same plans as the later ones
 -- and index-only scans are possible, as in a database that has been running for a while.
+-- The update above left a dead copy of every product row: compact the table again.
+VACUUM FULL data_products;
 VACUUM (ANALYZE) data_products, data_product_versions, table_revisions;

@@ -7,6 +7,7 @@ use sqlx::types::Json;
 use sqlx::{Connection, PgConnection};
 use time::OffsetDateTime;
 
+use crate::domain::table::TableSchema;
 use crate::domain::{Author, Bump, DataProductName, ProductFields, Status, Version};
 use crate::error::{ApiError, is_unique_violation};
 
@@ -20,7 +21,6 @@ pub struct ProductVersionRow {
     pub major: i32,
     pub minor: i32,
     pub bump: Bump,
-    pub changes: Value,
     pub description: String,
     pub domain: String,
     pub data_product_owner: String,
@@ -34,8 +34,8 @@ pub struct ProductVersionRow {
     pub tags: Json<BTreeMap<String, String>>,
     pub updated_at: OffsetDateTime,
     pub updated_by: String,
-    /// Names of the tables in this version, in name order (read in the same query: one
-    /// index lookup per product, no second round trip).
+    /// Names of the tables in this version, sorted by their bytes (read in the same query:
+    /// no second round trip).
     pub tables: Vec<String>,
 }
 
@@ -47,8 +47,7 @@ impl ProductVersionRow {
         }
     }
 
-    /// The version that `new` makes after this one, made at `created_at`. Its `tables` are
-    /// this version's: right for metadata changes; a table write re-reads what it needs.
+    /// The version that `new` makes after this one, made at `created_at`.
     pub fn successor(&self, new: &NewVersion<'_>, created_at: OffsetDateTime) -> ProductVersionRow {
         let version = self.version().bumped(new.bump);
         ProductVersionRow {
@@ -56,7 +55,10 @@ impl ProductVersionRow {
             major: version.major,
             minor: version.minor,
             bump: new.bump,
-            changes: new.changes.clone(),
+            tables: match &new.table {
+                Some(change) => change.tables_after(&self.tables),
+                None => self.tables.clone(),
+            },
             updated_at: created_at,
             updated_by: new.author.id.clone(),
             ..self.clone()
@@ -107,17 +109,39 @@ impl ProductVersionRow {
     }
 }
 
-/// Select product versions joined with their product; `$filter` completes the query.
-/// `with_tables` also reads the names of the version's tables (for product responses: one
-/// index lookup per product, in the same round trip); `without_tables` leaves them empty, for
-/// the many reads that do not need them.
+/// Select the latest version of products from their rows alone (the head kept on
+/// `data_products`, migration 0005); `$filter` completes the query. One index lookup per
+/// product, table names included.
+macro_rules! select_head {
+    ($filter:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            ProductVersionRow,
+            r#"SELECT p.id AS product_id, p.name, p.created_at, p.current_seq AS seq, p.major,
+                      p.minor, p.bump AS "bump: Bump", p.description, p.domain,
+                      p.data_product_owner, p.data_product_owner_display_name,
+                      p.data_product_maintainer, p.data_product_maintainer_display_name,
+                      p.email, p.status AS "status: Status", p.retention_period,
+                      p.dpia_required, p.tags AS "tags: Json<BTreeMap<String, String>>",
+                      p.updated_at, p.updated_by, p.current_tables AS tables
+               FROM data_products p "# + $filter
+            $(, $arg)*
+        )
+    };
+}
+
+/// Select exact versions from the history, joined with their product; `$filter` completes
+/// the query. `with_tables` also reads the names of the version's tables (from the product
+/// row for the latest version, otherwise with one index lookup in `table_revisions`, in the
+/// same round trip); `without_tables` leaves them empty, for reads that do not need them.
 macro_rules! select_product_version {
     (with_tables, $filter:literal $(, $arg:expr)* $(,)?) => {
         select_product_version!(@query
-            "COALESCE((SELECT array_agg(r.table_name ORDER BY r.table_name)
-                       FROM table_revisions r
-                       WHERE r.product_id = p.id
-                         AND int4range(r.first_seq, r.end_seq) @> v.seq), '{}')",
+            "CASE WHEN v.seq = p.current_seq THEN p.current_tables
+                  ELSE COALESCE((SELECT array_agg(r.table_name ORDER BY r.table_name COLLATE \"C\")
+                                 FROM table_revisions r
+                                 WHERE r.product_id = p.id
+                                   AND int4range(r.first_seq, r.end_seq) @> v.seq), '{}')
+             END",
             $filter $(, $arg)*)
     };
     (without_tables, $filter:literal $(, $arg:expr)* $(,)?) => {
@@ -127,7 +151,7 @@ macro_rules! select_product_version {
         sqlx::query_as!(
             ProductVersionRow,
             r#"SELECT p.id AS product_id, p.name, p.created_at, v.seq, v.major, v.minor,
-                      v.bump AS "bump: Bump", v.changes, v.description, v.domain,
+                      v.bump AS "bump: Bump", v.description, v.domain,
                       v.data_product_owner, v.data_product_owner_display_name,
                       v.data_product_maintainer, v.data_product_maintainer_display_name,
                       v.email, v.status AS "status: Status", v.retention_period,
@@ -146,13 +170,9 @@ pub async fn find_current(
     conn: &mut PgConnection,
     name: &DataProductName,
 ) -> Result<Option<ProductVersionRow>, sqlx::Error> {
-    select_product_version!(
-        with_tables,
-        "WHERE p.name = $1 AND p.deleted_at IS NULL AND v.seq = p.current_seq",
-        name.as_str()
-    )
-    .fetch_optional(conn)
-    .await
+    select_head!("WHERE p.name = $1 AND p.deleted_at IS NULL", name.as_str())
+        .fetch_optional(conn)
+        .await
 }
 
 /// One exact version of the live product called `name`, with its table names.
@@ -172,23 +192,15 @@ pub async fn find_version(
     .await
 }
 
-/// The latest version (or the exact `version`) of the live product called `name`, without
-/// its table names: for requests that read one table or compare versions.
+/// The latest version (with its table names) or the exact `version` (without them) of the
+/// live product called `name`: for requests that read one table or compare versions.
 pub async fn find_head(
     conn: &mut PgConnection,
     name: &DataProductName,
     version: Option<Version>,
 ) -> Result<Option<ProductVersionRow>, sqlx::Error> {
     match version {
-        None => {
-            select_product_version!(
-                without_tables,
-                "WHERE p.name = $1 AND p.deleted_at IS NULL AND v.seq = p.current_seq",
-                name.as_str()
-            )
-            .fetch_optional(conn)
-            .await
-        }
+        None => find_current(conn, name).await,
         Some(version) => {
             select_product_version!(
                 without_tables,
@@ -219,30 +231,24 @@ pub async fn find_seq(
     .await
 }
 
-/// The latest version of the live product called `name` (without its table names), with the
+/// The latest version of the live product called `name`, with its table names, and the
 /// product row locked until the transaction ends, so that every writer of one product goes
 /// one after the other.
 ///
-/// The lock is taken by its own statement first: a `SELECT ... FOR UPDATE` that joins the
-/// versions would, after waiting for a concurrent writer, re-check the join against the
-/// version row it saw *before* waiting and wrongly find nothing. The second statement runs
-/// with a fresh snapshot that includes the version the previous writer committed, and looks
-/// it up by its full primary key, so its cost never depends on the length of the history.
+/// One statement does both because the latest version lives on the locked row: a writer that
+/// waited for another gets the row as that writer left it (PostgreSQL re-reads a locked row
+/// after the wait), never the version it saw before waiting. Its cost never depends on the
+/// length of the history.
 pub async fn lock_current(
     conn: &mut PgConnection,
     name: &DataProductName,
 ) -> Result<Option<ProductVersionRow>, sqlx::Error> {
-    let locked = sqlx::query!(
-        "SELECT id, current_seq FROM data_products
-         WHERE name = $1 AND deleted_at IS NULL FOR UPDATE",
+    select_head!(
+        "WHERE p.name = $1 AND p.deleted_at IS NULL FOR UPDATE",
         name.as_str()
     )
-    .fetch_optional(&mut *conn)
-    .await?;
-    match locked {
-        Some(head) => find_seq(conn, head.id, head.current_seq).await,
-        None => Ok(None),
-    }
+    .fetch_optional(conn)
+    .await
 }
 
 /// Filters of the product list; every one is optional.
@@ -263,19 +269,18 @@ pub async fn list_current(
 ) -> Result<Vec<ProductVersionRow>, sqlx::Error> {
     // Plan this query with the actual values every time: a cached generic plan cannot know
     // how selective the filters are or how small the page is, and was seen to scan and sort
-    // every version instead of walking the name index (100x slower).
+    // every product instead of walking the name index (100x slower).
     let mut tx = conn.begin().await?;
     sqlx::query!("SET LOCAL plan_cache_mode = force_custom_plan")
         .execute(&mut *tx)
         .await?;
-    let rows = select_product_version!(
-        with_tables,
-        "WHERE p.deleted_at IS NULL AND v.seq = p.current_seq AND p.name > $1
-           AND ($2::text IS NULL OR v.domain = $2)
-           AND ($3::product_status IS NULL OR v.status = $3)
-           AND ($4::text IS NULL OR lower(v.data_product_owner) = lower($4))
+    let rows = select_head!(
+        "WHERE p.deleted_at IS NULL AND p.name > $1
+           AND ($2::text IS NULL OR p.domain = $2)
+           AND ($3::product_status IS NULL OR p.status = $3)
+           AND ($4::text IS NULL OR lower(p.data_product_owner) = lower($4))
            AND ($5::text IS NULL OR strpos(lower(p.name), lower($5)) > 0
-                OR strpos(lower(v.description), lower($5)) > 0)
+                OR strpos(lower(p.description), lower($5)) > 0)
          ORDER BY p.name
          LIMIT $6",
         after,
@@ -300,8 +305,13 @@ pub async fn insert_product(
 ) -> Result<ProductVersionRow, ApiError> {
     let inserted = sqlx::query!(
         r#"WITH product AS (
-               INSERT INTO data_products (name, current_seq, created_by)
-               VALUES ($1, 1, $2)
+               INSERT INTO data_products (
+                   name, current_seq, created_by, major, minor, bump, description, domain,
+                   data_product_owner, data_product_owner_display_name, data_product_maintainer,
+                   data_product_maintainer_display_name, email, status, retention_period,
+                   dpia_required, tags, updated_at, updated_by)
+               VALUES ($1, 1, $2, 1, 0, 'initial', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+                       $13, now(), $2)
                RETURNING id, created_at
            )
            INSERT INTO data_product_versions (
@@ -348,7 +358,6 @@ pub async fn insert_product(
         major: Version::FIRST.major,
         minor: Version::FIRST.minor,
         bump: Bump::Initial,
-        changes: serde_json::json!({}),
         description: String::new(),
         domain: String::new(),
         data_product_owner: String::new(),
@@ -373,10 +382,47 @@ pub struct NewVersion<'a> {
     pub changes: Value,
     pub fields: &'a ProductFields,
     pub author: &'a Author,
+    /// The table the version changes, for a version made by a table write.
+    pub table: Option<TableRevisionChange<'a>>,
 }
 
-/// Append the version after `current` and make it the product's latest. The caller must hold
-/// the product's row lock ([`lock_current`]) in the same transaction.
+/// What a version does to one table: end its current revision, start a new one, or both.
+pub struct TableRevisionChange<'a> {
+    pub table: &'a str,
+    /// `first_seq` of the table's current revision, which the version ends; `None` when the
+    /// version creates the table.
+    pub closes: Option<i32>,
+    /// The table's schema from the version on; `None` when the version deletes the table.
+    pub opens: Option<&'a TableSchema>,
+}
+
+impl TableRevisionChange<'_> {
+    /// The product's table names after this change, given those before it (sorted by bytes).
+    pub fn tables_after(&self, before: &[String]) -> Vec<String> {
+        let mut names = before.to_vec();
+        match (
+            names.binary_search_by(|n| n.as_str().cmp(self.table)),
+            self.opens,
+        ) {
+            (Err(at), Some(_)) => names.insert(at, self.table.to_owned()),
+            (Ok(at), None) => {
+                names.remove(at);
+            }
+            _ => {}
+        }
+        names
+    }
+
+    /// Whether the set of tables changes (a table is created or deleted).
+    fn changes_names(&self) -> bool {
+        self.closes.is_none() || self.opens.is_none()
+    }
+}
+
+/// Append the version after `current` and make it the product's latest, in one statement:
+/// the version row, the product row's head, and for a table write the end of the table's
+/// current revision and the start of its new one. The caller must hold the product's row lock
+/// ([`lock_current`]) in the same transaction.
 pub async fn append_version(
     conn: &mut PgConnection,
     current: &ProductVersionRow,
@@ -385,6 +431,15 @@ pub async fn append_version(
     let seq = current.seq + 1;
     let version = current.version().bumped(new.bump);
     let fields = new.fields;
+    let table = new.table.as_ref();
+    // Only pass the table names when they change: an unchanged (possibly large, TOASTed)
+    // array is then kept as it is instead of being written again.
+    let new_tables = table
+        .filter(|change| change.changes_names())
+        .map(|change| change.tables_after(&current.tables));
+    let opens = table.and_then(|change| change.opens);
+    // The new revision is inserted only after the old one is ended (`closed` feeds it), so
+    // the no-overlap constraint never sees both open at once.
     let created_at = sqlx::query_scalar!(
         r#"WITH version AS (
                INSERT INTO data_product_versions (
@@ -396,7 +451,24 @@ pub async fn append_version(
                        $17, $18, $19)
                RETURNING created_at
            ), head AS (
-               UPDATE data_products SET current_seq = $2 WHERE id = $1
+               UPDATE data_products
+               SET current_seq = $2, major = $3, minor = $4, bump = $5, description = $7,
+                   domain = $8, data_product_owner = $9, data_product_owner_display_name = $10,
+                   data_product_maintainer = $11, data_product_maintainer_display_name = $12,
+                   email = $13, status = $14, retention_period = $15, dpia_required = $16,
+                   tags = $17, updated_at = now(), updated_by = $18,
+                   current_tables = COALESCE($20, current_tables)
+               WHERE id = $1
+           ), closed AS (
+               UPDATE table_revisions SET end_seq = $2
+               WHERE product_id = $1 AND table_name = $21 AND first_seq = $22
+               RETURNING 1
+           ), opened AS (
+               INSERT INTO table_revisions (product_id, table_name, first_seq, table_description,
+                                            columns)
+               SELECT $1, $21::text, $2, $23::text, $24::jsonb
+               FROM (SELECT count(*) FROM closed) AS after_close
+               WHERE $23::text IS NOT NULL
            )
            SELECT created_at FROM version"#,
         current.product_id,
@@ -418,6 +490,11 @@ pub async fn append_version(
         Json(&fields.tags) as _,
         new.author.id,
         new.author.display_name.as_deref(),
+        new_tables.as_deref(),
+        table.map(|change| change.table),
+        table.and_then(|change| change.closes),
+        opens.map(|schema| schema.table_description.as_str()),
+        opens.map(|schema| Json(&schema.columns)) as _,
     )
     .fetch_one(conn)
     .await?;

@@ -24,7 +24,7 @@ impl TableRow {
     }
 }
 
-/// Every table of the version `seq` of a product, in name order.
+/// Every table of the version `seq` of a product, sorted by name (by its bytes).
 pub async fn tables_at(
     conn: &mut PgConnection,
     product_id: i64,
@@ -36,24 +36,7 @@ pub async fn tables_at(
                   columns AS "columns: Json<Vec<Column>>"
            FROM table_revisions
            WHERE product_id = $1 AND int4range(first_seq, end_seq) @> $2::integer
-           ORDER BY table_name"#,
-        product_id,
-        seq
-    )
-    .fetch_all(conn)
-    .await
-}
-
-/// The names of the tables of the version `seq` of a product, in name order.
-pub async fn names_at(
-    conn: &mut PgConnection,
-    product_id: i64,
-    seq: i32,
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar!(
-        "SELECT table_name FROM table_revisions
-         WHERE product_id = $1 AND int4range(first_seq, end_seq) @> $2::integer
-         ORDER BY table_name",
+           ORDER BY table_name COLLATE "C""#,
         product_id,
         seq
     )
@@ -80,45 +63,4 @@ pub async fn table_at(
     )
     .fetch_optional(conn)
     .await
-}
-
-/// End the current revision of `table` at version `end_seq` (it is absent from then on).
-pub async fn close_revision(
-    conn: &mut PgConnection,
-    product_id: i64,
-    table: &str,
-    end_seq: i32,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE table_revisions SET end_seq = $3
-         WHERE product_id = $1 AND table_name = $2 AND end_seq IS NULL",
-        product_id,
-        table,
-        end_seq
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Start a revision of `table` at version `first_seq`.
-pub async fn open_revision(
-    conn: &mut PgConnection,
-    product_id: i64,
-    table: &str,
-    first_seq: i32,
-    schema: &TableSchema,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "INSERT INTO table_revisions (product_id, table_name, first_seq, table_description, columns)
-         VALUES ($1, $2, $3, $4, $5)",
-        product_id,
-        table,
-        first_seq,
-        schema.table_description,
-        Json(&schema.columns) as _
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
 }

@@ -11,6 +11,7 @@ mod errors;
 mod health;
 mod idempotency;
 mod openapi;
+mod product_head;
 mod products_delete;
 mod products_get;
 mod products_list;

@@ -118,6 +118,26 @@ async fn execute(conn: &mut PgConnection, sql: &str) {
         .unwrap_or_else(|error| panic!("{sql}: {error}"));
 }
 
+/// Create a database of this test process: a copy of the migrated template, or empty.
+async fn new_database(template: Option<&str>) -> String {
+    let server = server();
+    let name = format!(
+        "{DB_PREFIX}{}_{}",
+        std::process::id(),
+        DATABASES.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut conn = PgConnection::connect_with(&server.admin)
+        .await
+        .expect("connect to the test server");
+    let sql = match template {
+        Some(template) => format!("CREATE DATABASE {name} TEMPLATE {template}"),
+        None => format!("CREATE DATABASE {name}"),
+    };
+    execute(&mut conn, &sql).await;
+    conn.close().await.expect("close");
+    name
+}
+
 /// A running daap (router + its own fresh database) for one test.
 pub struct TestApp {
     router: Router,
@@ -173,6 +193,31 @@ impl TestApp {
         .await
     }
 
+    /// An instance on a database migrated only up to migration `version`, as a deployment of
+    /// an older daap left it: for testing how later migrations upgrade existing data (run
+    /// them with [`MIGRATOR`] on `pool`).
+    pub async fn at_migration(version: i64) -> Self {
+        let name = new_database(None).await;
+        let options = server().admin.clone().database(&name);
+        let mut conn = PgConnection::connect_with(&options)
+            .await
+            .expect("connect to the new database");
+        MIGRATOR
+            .run_to(version, &mut conn)
+            .await
+            .expect("the early migrations apply");
+        conn.close().await.expect("close");
+        Self::on_database(
+            &name,
+            MetadataPolicy::default(),
+            WriteSettings::default(),
+            None,
+            Policy::default(),
+            DocsSettings::default(),
+        )
+        .await
+    }
+
     async fn build(
         policy: MetadataPolicy,
         writes: WriteSettings,
@@ -180,23 +225,20 @@ impl TestApp {
         authz: Policy,
         docs: DocsSettings,
     ) -> Self {
-        let server = server();
-        let name = format!(
-            "{DB_PREFIX}{}_{}",
-            std::process::id(),
-            DATABASES.fetch_add(1, Ordering::Relaxed)
-        );
-        let mut conn = PgConnection::connect_with(&server.admin)
-            .await
-            .expect("connect to the test server");
-        execute(
-            &mut conn,
-            &format!("CREATE DATABASE {name} TEMPLATE {}", server.template),
-        )
-        .await;
-        conn.close().await.expect("close");
+        let name = new_database(Some(&server().template)).await;
+        Self::on_database(&name, policy, writes, auth, authz, docs).await
+    }
+
+    async fn on_database(
+        name: &str,
+        policy: MetadataPolicy,
+        writes: WriteSettings,
+        auth: Option<TokenValidator>,
+        authz: Policy,
+        docs: DocsSettings,
+    ) -> Self {
         let pool = connect(
-            server.admin.clone().database(&name),
+            server().admin.clone().database(name),
             &PoolSettings {
                 max_connections: 10,
                 acquire_timeout: std::time::Duration::from_secs(30),

@@ -14,8 +14,7 @@ use crate::http::actor::Actor;
 use crate::http::extract::{ApiQuery, JsonBody};
 use crate::http::preconditions::{check_if_match, require_if_match};
 use crate::http::schemas::json::WriteQuery;
-use crate::store::products::{self, NewVersion, ProductVersionRow};
-use crate::store::tables;
+use crate::store::products::{self, NewVersion};
 
 use super::json::{DataProduct, DataProductFields, ProductDryRun, UpdateOutcome};
 use super::{ensure_latest, etag_of, parse_id, product_not_found, product_response};
@@ -68,17 +67,13 @@ pub async fn update_data_product(
     ensure_latest(&reference, &current)?;
     actor.authorize(&state, Action::Change, Some(current.ownership()))?;
     check_if_match(&headers, &etag_of(&current))?;
-    // A metadata change keeps the tables: the response lists them.
-    let current = ProductVersionRow {
-        tables: tables::names_at(&mut tx, current.product_id, current.seq).await?,
-        ..current
-    };
     let changes = ChangeSet::metadata(&current.fields().changed_fields(&fields));
     let new = NewVersion {
         bump: Bump::Minor,
         changes: serde_json::to_value(&changes).map_err(anyhow::Error::from)?,
         fields: &fields,
         author: actor.author(),
+        table: None,
     };
     if query.dry_run {
         let outcome = if changes.is_empty() {

@@ -15,7 +15,7 @@ use crate::http::actor::Actor;
 use crate::http::data_products::{ensure_latest, product_not_found};
 use crate::http::preconditions::{check_if_match, if_none_match_star};
 use crate::store::idempotency;
-use crate::store::products::{self, NewVersion};
+use crate::store::products::{self, NewVersion, TableRevisionChange};
 use crate::store::tables;
 
 use super::json::{ProductVersionRef, Schema, SchemaWriteResult};
@@ -46,7 +46,11 @@ pub async fn write_table(
         .ok_or_else(|| product_not_found(&reference.product))?;
     ensure_latest(&reference.product, &current)?;
     actor.authorize(state, Action::Change, Some(current.ownership()))?;
-    let existing = tables::table_at(tx, current.product_id, current.seq, table).await?;
+    // The product row lists the latest version's tables: a table it does not list is not read.
+    let existing = match current.tables.binary_search_by(|t| t.as_str().cmp(table)) {
+        Ok(_) => tables::table_at(tx, current.product_id, current.seq, table).await?,
+        Err(_) => None,
+    };
     if let Some(existing) = &existing {
         check_if_match(
             headers,
@@ -119,14 +123,7 @@ pub async fn write_table(
         ));
     };
     let version = current.version().bumped(bump);
-    let seq = current.seq + 1;
     if !dry_run {
-        if existing.is_some() {
-            tables::close_revision(tx, current.product_id, table, seq).await?;
-        }
-        if let Some(schema) = &new_schema {
-            tables::open_revision(tx, current.product_id, table, seq, schema).await?;
-        }
         let changes = ChangeSet::table(TableChangeEntry {
             table: table.to_owned(),
             kind,
@@ -144,6 +141,11 @@ pub async fn write_table(
                 changes: serde_json::to_value(&changes).map_err(anyhow::Error::from)?,
                 fields: &current.fields(),
                 author: actor.author(),
+                table: Some(TableRevisionChange {
+                    table,
+                    closes: existing.as_ref().map(|old| old.first_seq),
+                    opens: new_schema.as_ref(),
+                }),
             },
         )
         .await?;

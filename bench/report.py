@@ -425,6 +425,62 @@ def targets(results: dict) -> list[dict]:
     return out
 
 
+def get_gap_section(results: dict) -> str:
+    """Why GET one product stays under its target: the rate a design with one PostgreSQL round
+    trip per request could reach at best on this machine, from this run's own yardsticks."""
+    s = results["scenarios"]
+    pg = (results.get("pgbench") or {}).get("transactions_per_second")
+    own = (results.get("pgbench_get_query") or {}).get("transactions_per_second")
+    health = (s.get("health") or {}).get("requests_per_second")
+    get = s.get("get") or {}
+    if not (pg and own and health and get.get("requests_per_second")):
+        return ""
+    # Every CPU of the machine is busy in all three yardsticks, so each rate is the machine's
+    # CPU divided by the CPU one request costs. A GET costs at least what /health/live costs
+    # (wrk, hyper, routing) plus what its SQL costs under pgbench (PostgreSQL and a client
+    # library in C): the costs add, so the rates combine harmonically.
+    bound = 1 / (1 / health + 1 / own)
+    g = get["requests_per_second"]
+    cpus = results["machine"].get("nproc") or 2
+    lines = [
+        "### What stands in the way of the GET target",
+        "",
+        f"Each of these rates is the machine's {cpus} CPUs divided by what one request costs "
+        f"(every CPU was busy). `/health/live` (wrk, hyper, routing, no database) costs "
+        f"{1e6 * cpus / health:.1f} µs of CPU per request; `get`'s SQL under pgbench "
+        f"(PostgreSQL and pgbench's C client) costs {1e6 * cpus / own:.1f} µs. A GET has to pay "
+        f"for both, so even with nothing else in daap it could not exceed "
+        f"**{rate(bound)} = {bound / pg:.1%} of `pgbench -S`** ({1e6 * cpus / bound:.1f} µs per "
+        f"request). The target of {GET_VS_PGBENCH:.0%} sits "
+        + ("above that bound: nothing that runs this statement (already daap's cheapest: one "
+           "index lookup in one table) once per request can meet it on this machine, whose "
+           "cores also run the load generator and PostgreSQL. Only answering without asking "
+           "PostgreSQL could, and a cache that skips the database would serve stale versions "
+           "once several replicas write (a client could read an older version than the one it "
+           "just wrote), which daap does not trade for speed."
+           if bound / pg < GET_VS_PGBENCH else "below that bound on this run.")
+        + f" daap reaches {rate(g)}, {g / bound:.0%} of the bound ({1e6 * cpus / g:.1f} µs per "
+        f"request; daap itself {1000 * (get.get('server_cpu_ms_per_request') or 0):.0f} µs, its "
+        f"PostgreSQL backends {1000 * (get.get('postgres_cpu_ms_per_request') or 0):.0f} µs).",
+    ]
+    prof = ((results.get("profile") or {}).get("get") or {})
+    kinds = prof.get("outside_daap_frames_by_kind_percent") or {}
+    ping = next((v for k, v in kinds.items() if "ping" in k), None)
+    if ping is not None:
+        lines += [
+            "",
+            f"The largest single cost left in daap is sqlx's: its pool pings PostgreSQL every "
+            f"time a connection is returned (a full round trip, waking a backend), "
+            f"{ping:.1f} % of daap's CPU samples in the profile below, plus the backend's own work "
+            f"for it. sqlx 0.9 has no setting to skip it (`PoolConnection` always pings on "
+            f"release; `test_before_acquire(false)`, which daap sets, only removes the ping on "
+            f"acquire). Replacing the pool or patching sqlx would trade the safety that ping "
+            f"gives (a broken or mid-transaction connection is never handed out again) for that "
+            f"share, and has not been done.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def targets_table(results: dict) -> str:
     rows = ["| target | goal | measured | status |", "|---|---|---|:-:|"]
     for t in targets(results):
@@ -1020,6 +1076,7 @@ Evaluated from the numbers below each time the document is generated; *the same*
 {SAME}× (the noise of this machine). A FAIL is a finding, not a failed run: `bench/run.sh` exits
 non-zero only for errors (a non-2xx response, a failed phase, a seed that does not match the API).
 
+{get_gap_section(results)}
 ### Scenarios
 
 {table(results)}

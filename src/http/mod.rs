@@ -124,10 +124,15 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Runs every request to completion on its own task, even if the client disconnects. Dropping
+/// Runs every write to completion on its own task, even if the client disconnects. Dropping
 /// a handler halfway (say between `BEGIN` and `COMMIT`) could hand a pooled connection back
 /// inside an open transaction; a write that has started always finishes or rolls back.
+/// Reads (`GET`, `HEAD`, `OPTIONS`) change nothing, so dropping one is harmless: they run in
+/// place and spare the task (a measurable share of a product read).
 async fn run_to_completion(request: Request, next: Next) -> Response {
+    if request.method().is_safe() {
+        return next.run(request).await;
+    }
     match tokio::spawn(next.run(request)).await {
         Ok(response) => response,
         Err(error) => {

@@ -198,3 +198,41 @@ async fn concurrent_table_writes_to_one_product_each_make_one_version() {
         .unwrap();
     assert_eq!(seqs, (1..=CLIENTS as i32 + 1).collect::<Vec<_>>());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_whose_client_goes_away_still_commits() {
+    let app = TestApp::new().await;
+    app.register(&product("prisons")).await;
+    // Another transaction holds the product's row lock, so the update waits inside its own
+    // transaction, after BEGIN and before COMMIT.
+    let mut blocker = app.pool.begin().await.expect("begin");
+    sqlx::query("SELECT 1 FROM data_products WHERE name = 'prisons' FOR UPDATE")
+        .execute(&mut *blocker)
+        .await
+        .expect("lock the product");
+    let mut fields = product_fields("prisons");
+    fields["description"] = json!("Changed by a client that hung up");
+    let update = app.put("/v1/data-products/dp:prisons", &fields);
+    // The client gives up while the write waits: its request future is dropped.
+    let gave_up = tokio::time::timeout(std::time::Duration::from_millis(300), update).await;
+    assert!(
+        gave_up.is_err(),
+        "the update cannot finish while the lock is held"
+    );
+    blocker.rollback().await.expect("release the lock");
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let now = app.get("/v1/data-products/dp:prisons").await;
+        if now.body["version"] == "v1.1" {
+            assert_eq!(now.body["description"], "Changed by a client that hung up");
+            break;
+        }
+        assert_eq!(now.body["version"], "v1.0");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the abandoned write never committed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

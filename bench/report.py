@@ -223,7 +223,7 @@ def collect(work: Path, names: list[str]) -> dict:
     if meta.get("profile_skip_reason"):
         profiles = {"skipped": meta["profile_skip_reason"]}
     else:
-        for name in ("get", "put"):
+        for name in ("get", "put", "put_schema_minor"):
             profiles[name] = read_json(work / f"profile.{name}.json")
         profiles["settings"] = {"seconds": int(meta["profile_seconds"]), "frequency_hz": 499,
                                 "event": "cpu-clock", "call_graph": "dwarf",
@@ -932,7 +932,8 @@ its stack and the function it was calling (time in sqlx's `fetch_optional` calle
 `Handler::call`, and so are some store functions), and *outside daap frames* is the rest: the runtime, hyper's connection handling, the
 middleware, and sqlx work that runs on tasks of its own (returning a connection to the pool).
 """]
-    for name, title in (("get", "GET one product (`get`)"), ("put", "PUT metadata (`put`)")):
+    for name, title in (("get", "GET one product (`get`)"), ("put", "PUT metadata (`put`)"),
+                        ("put_schema_minor", "PUT schema (`put_schema_minor`)")):
         p = prof.get(name)
         if not p:
             parts.append(f"### {title}\n\nNo profile recorded.\n")

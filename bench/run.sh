@@ -13,7 +13,7 @@
 #    time against the migrated database (bench/probe.py startup);
 # 4. runs fixed-duration, fixed-concurrency wrk scenarios (bench/lua/), recording the server's
 #    and its PostgreSQL backends' CPU time around each, and the server's peak RSS during each;
-# 5. profiles GET one product and PUT metadata with `perf record` (bench/profile.py);
+# 5. profiles GET one product, PUT metadata and PUT schema with `perf record` (bench/profile.py);
 # 6. checks that latency and rows per version do not depend on history length
 #    (bench/history_scale.py) or table count (bench/schema_scale.py);
 # 7. writes bench/results/latest.json (raw figures) and docs/benchmarks.md (bench/report.py),
@@ -402,6 +402,7 @@ profile() { # name script [VAR=value...]
 if [[ -z $profile_skip_reason ]]; then
     profile get get.lua
     profile put put.lua
+    profile put_schema_minor put_schema.lua BENCH_CHANGE=minor
 else
     log "profile skipped: $profile_skip_reason"
 fi

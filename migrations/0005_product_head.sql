@@ -77,3 +77,22 @@ ALTER TABLE data_products
 -- Every write updates the product row; room on its page lets PostgreSQL keep the new row
 -- version there without touching the name index (a HOT update).
 ALTER TABLE data_products SET (fillfactor = 85);
+
+-- A binary from before this migration still moves `current_seq` without the copy: during a
+-- rolling upgrade its writes would leave the copy behind. Every version changes the major or
+-- the minor number, so a move of `current_seq` that changes neither is such a write: reject it
+-- (the WHEN condition costs the writes of this version of daap nothing else).
+CREATE FUNCTION reject_head_without_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'data product % moved to version sequence % without its version number: '
+                    'a daap older than migration 0005 is writing; stop it', NEW.name, NEW.current_seq
+        USING ERRCODE = 'object_not_in_prerequisite_state';
+END
+$$;
+
+CREATE TRIGGER data_products_head_moves_with_version
+    BEFORE UPDATE OF current_seq ON data_products
+    FOR EACH ROW
+    WHEN (NEW.current_seq <> OLD.current_seq
+          AND NEW.major = OLD.major AND NEW.minor = OLD.minor)
+    EXECUTE FUNCTION reject_head_without_version();

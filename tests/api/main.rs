@@ -20,4 +20,5 @@ mod products_update;
 mod products_versions;
 mod schemas;
 mod serve;
+mod storage;
 mod support;

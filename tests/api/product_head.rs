@@ -192,3 +192,39 @@ async fn upgrading_a_database_puts_each_products_latest_version_on_its_row() {
     assert_eq!(after["description"], "third");
     assert_eq!(table_names(&after), ["a_b", "ab", "zeta"]);
 }
+
+#[tokio::test]
+async fn a_daap_older_than_the_head_cannot_move_it_without_the_copy() {
+    let app = TestApp::new().await;
+    app.register(&product("prisons")).await;
+    // What a daap from before migration 0005 ran to make a version, after inserting its row:
+    // move the pointer alone.
+    let mut tx = app.pool.begin().await.expect("begin");
+    sqlx::query(
+        "INSERT INTO data_product_versions (
+             product_id, seq, major, minor, bump, changes, description, domain,
+             data_product_owner, data_product_owner_display_name, email, status,
+             retention_period, dpia_required, tags, created_by)
+         SELECT id, 2, 1, 1, 'minor', '{}', 'Old writer', domain, data_product_owner,
+                data_product_owner_display_name, email, status, retention_period,
+                dpia_required, tags, 'old-daap'
+         FROM data_products WHERE name = 'prisons'",
+    )
+    .execute(&mut *tx)
+    .await
+    .expect("the version row itself is accepted");
+    let error = sqlx::query("UPDATE data_products SET current_seq = 2 WHERE name = 'prisons'")
+        .execute(&mut *tx)
+        .await
+        .expect_err("moving the pointer without the copy is refused");
+    let code = error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .map(|c| c.into_owned());
+    assert_eq!(code.as_deref(), Some("55000"), "{error}");
+    drop(tx);
+
+    let now = latest(&app, "prisons").await;
+    assert_eq!(now["version"], "v1.0");
+    assert_eq!(now["description"], "All about prisons");
+}

@@ -632,7 +632,10 @@ STATEMENTS = {
     "product_version": ("GET dp:<name>:v<M>.<m> (find_version)",
                         ("JOIN data_product_versions v", "v.major = $2 AND v.minor = $3",
                          "array_agg(r.table_name"), ()),
-    "table_at": ("one table of one version (GET /v1/schemas, and every table write)",
+    "find_table": ("one table of one version (GET /v1/schemas: product, version and table in "
+                   "one statement)",
+                   ("CROSS JOIN LATERAL", "LEFT JOIN LATERAL", "FROM table_revisions t"), ()),
+    "table_at": ("one table of the locked latest version (every table write)",
                  ("FROM table_revisions", "table_name = $3", "int4range"), ()),
     "lock_current": ("table write: lock the product row and read its latest version (lock_current)",
                      ("FROM data_products p", "p.current_tables AS tables", "FOR UPDATE"), ()),
@@ -662,13 +665,12 @@ def explain_all(db: Database, queries: ServerQueries, product: str, product_id: 
     revision_first_seq = int(db.value(
         f"SELECT first_seq FROM table_revisions WHERE product_id = {product_id} "
         f"AND table_name = {sql_literal(table)} AND end_seq IS NULL"))
-    early_seq = early_minor + 1  # only minor versions: v1.<m> is sequence number m + 1
     runs = [  # (label, statement, parameters)
         ("product_latest", "product_latest", (product,)),
         ("product_early", "product_version", (product, 1, early_minor)),
         ("product_before_updates", "product_version", (product, 1, before_updates_minor)),
-        ("schema_latest", "table_at", (product_id, latest_seq, table)),
-        ("schema_early", "table_at", (product_id, early_seq, table)),
+        ("schema_latest", "find_table", (product, table, None, None)),
+        ("schema_early", "find_table", (product, table, 1, early_minor)),
         ("write_lock_current", "lock_current", (product,)),
         ("write_table_at", "table_at", (product_id, latest_seq, table)),
         # A major version replacing the table's current revision; parameters in

@@ -111,9 +111,16 @@ impl ProductVersionRow {
 
 /// Select the latest version of products from their rows alone (the head kept on
 /// `data_products`, migration 0005); `$filter` completes the query. One index lookup per
-/// product, table names included.
+/// product. `with_tables` includes the table names (an array that is TOASTed for products
+/// with many tables, so `without_tables` leaves it unread).
 macro_rules! select_head {
-    ($filter:literal $(, $arg:expr)* $(,)?) => {
+    (with_tables, $filter:literal $(, $arg:expr)* $(,)?) => {
+        select_head!(@query "p.current_tables", $filter $(, $arg)*)
+    };
+    (without_tables, $filter:literal $(, $arg:expr)* $(,)?) => {
+        select_head!(@query "ARRAY[]::text[]", $filter $(, $arg)*)
+    };
+    (@query $tables:literal, $filter:literal $(, $arg:expr)*) => {
         sqlx::query_as!(
             ProductVersionRow,
             r#"SELECT p.id AS product_id, p.name, p.created_at, p.current_seq AS seq, p.major,
@@ -122,7 +129,7 @@ macro_rules! select_head {
                       p.data_product_maintainer, p.data_product_maintainer_display_name,
                       p.email, p.status AS "status: Status", p.retention_period,
                       p.dpia_required, p.tags AS "tags: Json<BTreeMap<String, String>>",
-                      p.updated_at, p.updated_by, p.current_tables AS tables
+                      p.updated_at, p.updated_by, "# + $tables + r#" AS "tables!"
                FROM data_products p "# + $filter
             $(, $arg)*
         )
@@ -170,9 +177,13 @@ pub async fn find_current(
     conn: &mut PgConnection,
     name: &DataProductName,
 ) -> Result<Option<ProductVersionRow>, sqlx::Error> {
-    select_head!("WHERE p.name = $1 AND p.deleted_at IS NULL", name.as_str())
-        .fetch_optional(conn)
-        .await
+    select_head!(
+        with_tables,
+        "WHERE p.name = $1 AND p.deleted_at IS NULL",
+        name.as_str()
+    )
+    .fetch_optional(conn)
+    .await
 }
 
 /// One exact version of the live product called `name`, with its table names.
@@ -192,15 +203,23 @@ pub async fn find_version(
     .await
 }
 
-/// The latest version (with its table names) or the exact `version` (without them) of the
-/// live product called `name`: for requests that read one table or compare versions.
+/// The latest version or the exact `version` of the live product called `name`, without its
+/// table names: for requests that compare versions.
 pub async fn find_head(
     conn: &mut PgConnection,
     name: &DataProductName,
     version: Option<Version>,
 ) -> Result<Option<ProductVersionRow>, sqlx::Error> {
     match version {
-        None => find_current(conn, name).await,
+        None => {
+            select_head!(
+                without_tables,
+                "WHERE p.name = $1 AND p.deleted_at IS NULL",
+                name.as_str()
+            )
+            .fetch_optional(conn)
+            .await
+        }
         Some(version) => {
             select_product_version!(
                 without_tables,
@@ -244,6 +263,7 @@ pub async fn lock_current(
     name: &DataProductName,
 ) -> Result<Option<ProductVersionRow>, sqlx::Error> {
     select_head!(
+        with_tables,
         "WHERE p.name = $1 AND p.deleted_at IS NULL FOR UPDATE",
         name.as_str()
     )
@@ -275,6 +295,7 @@ pub async fn list_current(
         .execute(&mut *tx)
         .await?;
     let rows = select_head!(
+        with_tables,
         "WHERE p.deleted_at IS NULL AND p.name > $1
            AND ($2::text IS NULL OR p.domain = $2)
            AND ($3::product_status IS NULL OR p.status = $3)

@@ -4,6 +4,7 @@ use sqlx::PgConnection;
 use sqlx::types::Json;
 
 use crate::domain::table::{Column, TableSchema};
+use crate::domain::{DataProductName, Version};
 
 /// One table as it is in some version.
 #[derive(Debug, Clone)]
@@ -63,4 +64,81 @@ pub async fn table_at(
     )
     .fetch_optional(conn)
     .await
+}
+
+/// A product version and, when it has a table of the name asked for, that table.
+#[derive(Debug, Clone)]
+pub struct VersionTable {
+    pub product_id: i64,
+    pub version: Version,
+    pub table: Option<TableRow>,
+}
+
+/// The table `table` of the live product called `name`, in its latest version or in the exact
+/// `version`: one statement, which also tells a missing product (`None`) from a missing table
+/// (`Some` without a table).
+pub async fn find_table(
+    conn: &mut PgConnection,
+    name: &DataProductName,
+    version: Option<Version>,
+    table: &str,
+) -> Result<Option<VersionTable>, sqlx::Error> {
+    // The latest version's numbers are on the product row; an exact version is looked up in
+    // the history by its number. `$3`/`$4` NULL selects the latest.
+    let row = sqlx::query!(
+        r#"SELECT p.id AS product_id, v.major AS "major!", v.minor AS "minor!",
+                  r.table_name AS "table_name?", r.first_seq AS "first_seq?",
+                  r.table_description AS "table_description?",
+                  r.columns AS "columns?: Json<Vec<Column>>"
+           FROM data_products p
+           CROSS JOIN LATERAL (
+               SELECT p.current_seq AS seq, p.major, p.minor
+               WHERE $3::integer IS NULL
+               UNION ALL
+               SELECT d.seq, d.major, d.minor
+               FROM data_product_versions d
+               WHERE $3::integer IS NOT NULL
+                 AND d.product_id = p.id AND d.major = $3 AND d.minor = $4
+           ) v
+           LEFT JOIN LATERAL (
+               -- At most one revision matches (the exclusion constraint); LIMIT keeps this a
+               -- lookup parameterised by v.seq, so the range is part of the index condition
+               -- instead of a filter over every revision of the table.
+               SELECT t.table_name, t.first_seq, t.table_description, t.columns
+               FROM table_revisions t
+               WHERE t.product_id = p.id AND t.table_name = $2
+                 AND int4range(t.first_seq, t.end_seq) @> v.seq
+               LIMIT 1
+           ) r ON true
+           WHERE p.name = $1 AND p.deleted_at IS NULL"#,
+        name.as_str(),
+        table,
+        version.map(|v| v.major),
+        version.map(|v| v.minor),
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|row| VersionTable {
+        product_id: row.product_id,
+        version: Version {
+            major: row.major,
+            minor: row.minor,
+        },
+        table: match (
+            row.table_name,
+            row.first_seq,
+            row.table_description,
+            row.columns,
+        ) {
+            (Some(table_name), Some(first_seq), Some(table_description), Some(columns)) => {
+                Some(TableRow {
+                    table_name,
+                    first_seq,
+                    table_description,
+                    columns,
+                })
+            }
+            _ => None,
+        },
+    }))
 }

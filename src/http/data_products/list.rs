@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
@@ -60,7 +61,7 @@ pub struct ListQuery {
 pub async fn list_data_products(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<DataProductPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let size = page_size(query.limit)?;
     let after: String = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(cursor) => decode_cursor(cursor)?,
@@ -88,8 +89,10 @@ pub async fn list_data_products(
     } else {
         None
     };
+    // Serialised here, while the rows it borrows from are alive.
     Ok(Json(DataProductPage {
         value: rows.iter().map(DataProduct::from_row).collect(),
         next_link,
-    }))
+    })
+    .into_response())
 }

@@ -8,7 +8,6 @@ use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::data_products::product_not_found;
 use crate::http::preconditions::{if_none_match_hits, not_modified};
-use crate::store::products;
 use crate::store::tables;
 
 use super::json::Schema;
@@ -44,23 +43,17 @@ pub async fn get_schema(
 ) -> Result<Response, ApiError> {
     let reference = parse_table_id(&id)?;
     let mut conn = state.pool.acquire().await?;
-    let product = products::find_head(
+    let found = tables::find_table(
         &mut conn,
         &reference.product.name,
         reference.product.version,
-    )
-    .await?
-    .ok_or_else(|| product_not_found(&reference.product))?;
-    let row = tables::table_at(
-        &mut conn,
-        product.product_id,
-        product.seq,
         reference.table.as_str(),
     )
     .await?
-    .ok_or_else(|| table_not_found(&reference))?;
-    let version = product.version();
-    let etag = schema_etag(product.product_id, version, &row.table_name);
+    .ok_or_else(|| product_not_found(&reference.product))?;
+    let row = found.table.ok_or_else(|| table_not_found(&reference))?;
+    let (product_id, version) = (found.product_id, found.version);
+    let etag = schema_etag(product_id, version, &row.table_name);
     if if_none_match_hits(&headers, &etag) {
         return Ok(not_modified(&etag));
     }

@@ -627,7 +627,7 @@ STATEMENTS = {
     # an exact version joins the history and, unless it is the latest, finds its tables with
     # array_agg over table_revisions.
     "product_latest": ("GET dp:<name> (find_current)",
-                       ("FROM data_products p", "p.current_tables AS tables",
+                       ("FROM data_products p", "p.current_tables AS",
                         "WHERE p.name = $1 AND p.deleted_at IS NULL"), ("FOR UPDATE",)),
     "product_version": ("GET dp:<name>:v<M>.<m> (find_version)",
                         ("JOIN data_product_versions v", "v.major = $2 AND v.minor = $3",
@@ -638,7 +638,7 @@ STATEMENTS = {
     "table_at": ("one table of the locked latest version (every table write)",
                  ("FROM table_revisions", "table_name = $3", "int4range"), ()),
     "lock_current": ("table write: lock the product row and read its latest version (lock_current)",
-                     ("FROM data_products p", "p.current_tables AS tables", "FOR UPDATE"), ()),
+                     ("FROM data_products p", "p.current_tables AS", "FOR UPDATE"), ()),
     "append_version": ("table write: the version, the product's head, the closed and the new "
                        "revision (append_version)",
                        ("WITH version AS", "UPDATE table_revisions SET end_seq",

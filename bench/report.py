@@ -1060,7 +1060,8 @@ def markdown(results: dict) -> str:
 
 How fast daap serves its main endpoints, measured end to end over HTTP against PostgreSQL
 holding {data['products']:,} data products, with the machine's own limits as yardsticks. The numbers are a
-baseline to spot regressions and compare changes, not a capacity plan.
+baseline to spot regressions and compare changes, not a capacity plan. What each optimisation
+changed, measured before and after in one session, is in [performance-log.md](performance-log.md).
 
 ## Results
 

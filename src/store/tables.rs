@@ -1,5 +1,6 @@
 //! Table schema revisions: which tables each product version has, and their schemas.
 
+use serde_json::value::RawValue;
 use sqlx::PgConnection;
 use sqlx::types::Json;
 
@@ -67,11 +68,20 @@ pub async fn table_at(
 }
 
 /// A product version and, when it has a table of the name asked for, that table.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct VersionTable {
     pub product_id: i64,
     pub version: Version,
-    pub table: Option<TableRow>,
+    pub table: Option<StoredTable>,
+}
+
+/// One table as stored, its columns left as the stored JSON: for reads that only pass them on.
+#[derive(Debug)]
+pub struct StoredTable {
+    pub table_name: String,
+    pub table_description: String,
+    /// `[{"name", "type", "description"}, ...]`, written by daap from a validated schema.
+    pub columns: Box<RawValue>,
 }
 
 /// The table `table` of the live product called `name`, in its latest version or in the exact
@@ -87,9 +97,8 @@ pub async fn find_table(
     // the history by its number. `$3`/`$4` NULL selects the latest.
     let row = sqlx::query!(
         r#"SELECT p.id AS product_id, v.major AS "major!", v.minor AS "minor!",
-                  r.table_name AS "table_name?", r.first_seq AS "first_seq?",
-                  r.table_description AS "table_description?",
-                  r.columns AS "columns?: Json<Vec<Column>>"
+                  r.table_name AS "table_name?", r.table_description AS "table_description?",
+                  r.columns AS "columns?: Json<Box<RawValue>>"
            FROM data_products p
            CROSS JOIN LATERAL (
                SELECT p.current_seq AS seq, p.major, p.minor
@@ -104,7 +113,7 @@ pub async fn find_table(
                -- At most one revision matches (the exclusion constraint); LIMIT keeps this a
                -- lookup parameterised by v.seq, so the range is part of the index condition
                -- instead of a filter over every revision of the table.
-               SELECT t.table_name, t.first_seq, t.table_description, t.columns
+               SELECT t.table_name, t.table_description, t.columns
                FROM table_revisions t
                WHERE t.product_id = p.id AND t.table_name = $2
                  AND int4range(t.first_seq, t.end_seq) @> v.seq
@@ -124,20 +133,12 @@ pub async fn find_table(
             major: row.major,
             minor: row.minor,
         },
-        table: match (
-            row.table_name,
-            row.first_seq,
-            row.table_description,
-            row.columns,
-        ) {
-            (Some(table_name), Some(first_seq), Some(table_description), Some(columns)) => {
-                Some(TableRow {
-                    table_name,
-                    first_seq,
-                    table_description,
-                    columns,
-                })
-            }
+        table: match (row.table_name, row.table_description, row.columns) {
+            (Some(table_name), Some(table_description), Some(columns)) => Some(StoredTable {
+                table_name,
+                table_description,
+                columns: columns.0,
+            }),
             _ => None,
         },
     }))

@@ -63,7 +63,7 @@ pub async fn get_schema(
         version,
         &row.table_name,
         row.table_description,
-        row.columns.0,
+        row.columns,
     );
     Ok(with_etag(StatusCode::OK, &schema, Some(&etag)))
 }

@@ -1,6 +1,7 @@
 //! Response bodies of the table schema endpoints.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::table::{Column, TableChange};
@@ -28,6 +29,35 @@ impl ProductVersionRef {
     }
 }
 
+/// The columns of a schema response: as the server just built them, or the stored JSON as it
+/// is (a schema read passes it through instead of decoding and encoding every column).
+#[derive(Debug)]
+pub enum Columns {
+    Built(Vec<Column>),
+    Stored(Box<RawValue>),
+}
+
+impl From<Vec<Column>> for Columns {
+    fn from(columns: Vec<Column>) -> Self {
+        Columns::Built(columns)
+    }
+}
+
+impl From<Box<RawValue>> for Columns {
+    fn from(columns: Box<RawValue>) -> Self {
+        Columns::Stored(columns)
+    }
+}
+
+impl Serialize for Columns {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Columns::Built(columns) => columns.serialize(serializer),
+            Columns::Stored(json) => json.serialize(serializer),
+        }
+    }
+}
+
 /// A table schema as it is in one version of its product.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -40,7 +70,8 @@ pub struct Schema {
     pub versioned_id: String,
     pub name: String,
     pub table_description: String,
-    pub columns: Vec<Column>,
+    #[schema(value_type = Vec<Column>)]
+    pub columns: Columns,
     /// The product version this schema belongs to.
     pub data_product: ProductVersionRef,
 }
@@ -51,14 +82,14 @@ impl Schema {
         version: Version,
         table: &str,
         table_description: String,
-        columns: Vec<Column>,
+        columns: impl Into<Columns>,
     ) -> Self {
         Self {
             id: TableRef::table_id(name, table),
             versioned_id: TableRef::versioned_table_id(name, version, table),
             name: table.to_owned(),
             table_description,
-            columns,
+            columns: columns.into(),
             data_product: ProductVersionRef::new(name, version),
         }
     }

@@ -441,14 +441,18 @@ impl TableRevisionChange<'_> {
 }
 
 /// Append the version after `current` and make it the product's latest, in one statement:
-/// the version row, the product row's head, and for a table write the end of the table's
-/// current revision and the start of its new one. The caller must hold the product's row lock
-/// ([`lock_current`]) in the same transaction.
+/// the product row's head, the version row, and for a table write the end of the table's
+/// current revision and the start of its new one.
+///
+/// The statement only writes if the product is still at `current` (its head has not moved
+/// since it was read): it returns `None` otherwise and changes nothing. Under the product's row
+/// lock ([`lock_current`]) that cannot happen; without it, this is a compare-and-set that
+/// lets a write skip the explicit transaction when nobody else is writing the product.
 pub async fn append_version(
     conn: &mut PgConnection,
     current: &ProductVersionRow,
     new: NewVersion<'_>,
-) -> Result<ProductVersionRow, sqlx::Error> {
+) -> Result<Option<ProductVersionRow>, sqlx::Error> {
     let seq = current.seq + 1;
     let version = current.version().bumped(new.bump);
     let fields = new.fields;
@@ -459,19 +463,11 @@ pub async fn append_version(
         .filter(|change| change.changes_names())
         .map(|change| change.tables_after(&current.tables));
     let opens = table.and_then(|change| change.opens);
-    // The new revision is inserted only after the old one is ended (`closed` feeds it), so
-    // the no-overlap constraint never sees both open at once.
+    // Every other part reads `head`, so nothing is written unless the head moved; the new
+    // revision is inserted only after the old one is ended (`closed` feeds it), so the
+    // no-overlap constraint never sees both open at once.
     let created_at = sqlx::query_scalar!(
-        r#"WITH version AS (
-               INSERT INTO data_product_versions (
-                   product_id, seq, major, minor, bump, changes, description, domain,
-                   data_product_owner, data_product_owner_display_name, data_product_maintainer,
-                   data_product_maintainer_display_name, email, status, retention_period,
-                   dpia_required, tags, created_by, created_by_name)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                       $17, $18, $19)
-               RETURNING created_at
-           ), head AS (
+        r#"WITH head AS (
                UPDATE data_products
                SET current_seq = $2, major = $3, minor = $4, bump = $5, description = $7,
                    domain = $8, data_product_owner = $9, data_product_owner_display_name = $10,
@@ -479,16 +475,28 @@ pub async fn append_version(
                    email = $13, status = $14, retention_period = $15, dpia_required = $16,
                    tags = $17, updated_at = now(), updated_by = $18,
                    current_tables = COALESCE($20, current_tables)
-               WHERE id = $1
+               WHERE id = $1 AND current_seq = $2 - 1
+               RETURNING id
+           ), version AS (
+               INSERT INTO data_product_versions (
+                   product_id, seq, major, minor, bump, changes, description, domain,
+                   data_product_owner, data_product_owner_display_name, data_product_maintainer,
+                   data_product_maintainer_display_name, email, status, retention_period,
+                   dpia_required, tags, created_by, created_by_name)
+               SELECT head.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                      $16, $17, $18, $19
+               FROM head
+               RETURNING created_at
            ), closed AS (
-               UPDATE table_revisions SET end_seq = $2
-               WHERE product_id = $1 AND table_name = $21 AND first_seq = $22
+               UPDATE table_revisions r SET end_seq = $2
+               FROM head
+               WHERE r.product_id = head.id AND r.table_name = $21 AND r.first_seq = $22
                RETURNING 1
            ), opened AS (
                INSERT INTO table_revisions (product_id, table_name, first_seq, table_description,
                                             columns)
-               SELECT $1, $21::text, $2, $23::text, $24::jsonb
-               FROM (SELECT count(*) FROM closed) AS after_close
+               SELECT head.id, $21::text, $2, $23::text, $24::jsonb
+               FROM head, (SELECT count(*) FROM closed) AS after_close
                WHERE $23::text IS NOT NULL
            )
            SELECT created_at FROM version"#,
@@ -517,9 +525,9 @@ pub async fn append_version(
         opens.map(|schema| schema.table_description.as_str()),
         opens.map(|schema| Json(&schema.columns)) as _,
     )
-    .fetch_one(conn)
+    .fetch_optional(conn)
     .await?;
-    Ok(current.successor(&new, created_at))
+    Ok(created_at.map(|created_at| current.successor(&new, created_at)))
 }
 
 /// Mark a product deleted (recording who and when), which frees its name. The caller must hold

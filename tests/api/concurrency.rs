@@ -236,3 +236,105 @@ async fn a_write_whose_client_goes_away_still_commits() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// Another writer makes `v1.1` of `prisons` in a transaction that stays open until `release`
+/// resolves, as daap itself would (version row and product head together).
+async fn other_writer_makes_v1_1(app: &TestApp) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut other = app.pool.begin().await.expect("begin");
+    sqlx::raw_sql(
+        "UPDATE data_products
+         SET current_seq = 2, minor = 1, bump = 'minor', description = 'By the other writer',
+             updated_at = now(), updated_by = 'other'
+         WHERE name = 'prisons';
+         INSERT INTO data_product_versions (
+             product_id, seq, major, minor, bump, changes, description, domain,
+             data_product_owner, data_product_owner_display_name, data_product_maintainer,
+             data_product_maintainer_display_name, email, status, retention_period,
+             dpia_required, tags, created_by)
+         SELECT product_id, 2, 1, 1, 'minor', '{\"metadata\": [\"description\"]}',
+                'By the other writer', domain, data_product_owner,
+                data_product_owner_display_name, data_product_maintainer,
+                data_product_maintainer_display_name, email, status, retention_period,
+                dpia_required, tags, 'other'
+         FROM data_product_versions WHERE seq = 1",
+    )
+    .execute(&mut *other)
+    .await
+    .expect("the other writer's version");
+    other
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_that_loses_the_race_is_applied_on_top_of_the_winner() {
+    let app = TestApp::new().await;
+    app.register(&product("prisons")).await;
+    // The update reads v1.0, then finds the product locked by a writer that commits v1.1.
+    let other = other_writer_makes_v1_1(&app).await;
+    let mut fields = product_fields("prisons");
+    fields["domain"] = json!("Prisons");
+    let update = app.put("/v1/data-products/dp:prisons", &fields);
+    let commit_later = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        other.commit().await.expect("commit");
+    };
+    let (updated, ()) = tokio::join!(update, commit_later);
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
+    // Built on v1.1: its version number follows it and it keeps what v1.1 changed.
+    assert_eq!(updated.body["version"], "v1.2");
+    assert_eq!(updated.body["domain"], "Prisons");
+    let v1_1 = app.get("/v1/data-products/dp:prisons:v1.1").await;
+    assert_eq!(v1_1.body["description"], "By the other writer");
+    let versions: i64 = sqlx::query_scalar("SELECT count(*) FROM data_product_versions")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(versions, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schema_change_that_loses_the_race_checks_if_match_against_the_winner() {
+    let app = TestApp::new().await;
+    app.register(&product("prisons")).await;
+    let table = json!({"tableDescription": "Incidents", "columns": [
+        {"name": "id", "type": "bigint", "description": "The id"}]});
+    let created = app.post("/v1/schemas/dp:prisons:incidents", &table).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let etag = created.etag();
+    // v1.1 has the table; another writer now makes v1.2 (a metadata change).
+    let mut other = app.pool.begin().await.expect("begin");
+    sqlx::raw_sql(
+        "UPDATE data_products SET current_seq = 3, minor = 2, description = 'Other'
+         WHERE name = 'prisons';
+         INSERT INTO data_product_versions (
+             product_id, seq, major, minor, bump, changes, description, domain,
+             data_product_owner, data_product_owner_display_name, email, status,
+             retention_period, dpia_required, tags, created_by)
+         SELECT product_id, 3, 1, 2, 'minor', '{}', 'Other', domain, data_product_owner,
+                data_product_owner_display_name, email, status, retention_period,
+                dpia_required, tags, 'other'
+         FROM data_product_versions WHERE seq = 2",
+    )
+    .execute(&mut *other)
+    .await
+    .expect("the other writer's version");
+    let mut changed = table.clone();
+    changed["columns"][0]["description"] = json!("The incident's id");
+    let request = axum::http::Request::builder()
+        .method(Method::PUT)
+        .uri("/v1/schemas/dp:prisons:incidents")
+        .header("content-type", "application/json")
+        .header("if-match", &etag)
+        .body(axum::body::Body::from(changed.to_string()))
+        .expect("request");
+    let update = app.send(request);
+    let commit_later = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        other.commit().await.expect("commit");
+    };
+    let (response, ()) = tokio::join!(update, commit_later);
+    // The schema's tag named v1.1, which is no longer the latest: the write is refused.
+    response.assert_problem(StatusCode::PRECONDITION_FAILED);
+    let latest = app.get("/v1/schemas/dp:prisons:incidents").await;
+    assert_eq!(latest.body["columns"][0]["description"], "The id");
+    assert_eq!(latest.body["dataProduct"]["version"], "v1.2");
+}

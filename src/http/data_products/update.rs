@@ -4,17 +4,18 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use sqlx::{Connection, PgConnection};
 use time::OffsetDateTime;
 
 use crate::authz::Action;
-use crate::domain::{Bump, ChangeSet, ProductFields};
+use crate::domain::{Bump, ChangeSet, ProductFields, ProductRef};
 use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::{ApiQuery, JsonBody};
 use crate::http::preconditions::{check_if_match, require_if_match};
 use crate::http::schemas::json::WriteQuery;
-use crate::store::products::{self, NewVersion};
+use crate::store::products::{self, NewVersion, ProductVersionRow};
 
 use super::json::{DataProduct, DataProductFields, ProductDryRun, UpdateOutcome};
 use super::{ensure_latest, etag_of, parse_id, product_not_found, product_response};
@@ -60,18 +61,56 @@ pub async fn update_data_product(
     let reference = parse_id(&id)?;
     require_if_match(&headers, state.writes.require_if_match)?;
     let fields = ProductFields::parse(&body, &state.policy)?;
-    let mut tx = state.pool.begin().await?;
+    // First without a transaction: read the latest version, then write the new one with a
+    // single statement that only applies if the product has not moved on meanwhile. When
+    // another writer got there first, redo it all behind the product's row lock, which makes
+    // concurrent writers of one product queue instead of retrying.
+    let mut conn = state.pool.acquire().await?;
+    let current = products::find_current(&mut conn, &reference.name)
+        .await?
+        .ok_or_else(|| product_not_found(&reference))?;
+    if let Some(response) = apply_update(
+        &state, &mut conn, current, &reference, &actor, &headers, &fields, &query,
+    )
+    .await?
+    {
+        return Ok(response);
+    }
+    let mut tx = conn.begin().await?;
     let current = products::lock_current(&mut tx, &reference.name)
         .await?
         .ok_or_else(|| product_not_found(&reference))?;
-    ensure_latest(&reference, &current)?;
-    actor.authorize(&state, Action::Change, Some(current.ownership()))?;
-    check_if_match(&headers, &etag_of(&current))?;
-    let changes = ChangeSet::metadata(&current.fields().changed_fields(&fields));
+    let response = apply_update(
+        &state, &mut tx, current, &reference, &actor, &headers, &fields, &query,
+    )
+    .await?
+    .ok_or_else(|| anyhow::anyhow!("the product moved while its row was locked"))?;
+    tx.commit().await?;
+    Ok(response)
+}
+
+/// Check the preconditions against `current` and write the version the update makes after it
+/// (or, for a dry run or no change, answer without writing). `None`: `current` is no longer
+/// the latest version, and nothing was written.
+#[allow(clippy::too_many_arguments)]
+async fn apply_update(
+    state: &AppState,
+    conn: &mut PgConnection,
+    current: ProductVersionRow,
+    reference: &ProductRef,
+    actor: &Actor,
+    headers: &HeaderMap,
+    fields: &ProductFields,
+    query: &WriteQuery,
+) -> Result<Option<Response>, ApiError> {
+    ensure_latest(reference, &current)?;
+    actor.authorize(state, Action::Change, Some(current.ownership()))?;
+    check_if_match(headers, &etag_of(&current))?;
+    let changes = ChangeSet::metadata(&current.fields().changed_fields(fields));
     let new = NewVersion {
         bump: Bump::Minor,
         changes: serde_json::to_value(&changes).map_err(anyhow::Error::from)?,
-        fields: &fields,
+        fields,
         author: actor.author(),
         table: None,
     };
@@ -87,13 +126,14 @@ pub async fn update_data_product(
             changes,
             dry_run: true,
         };
-        return Ok((StatusCode::OK, Json(result)).into_response());
+        return Ok(Some((StatusCode::OK, Json(result)).into_response()));
     }
     if changes.is_empty() {
-        return Ok(product_response(StatusCode::OK, &current));
+        return Ok(Some(product_response(StatusCode::OK, &current)));
     }
-    let row = products::append_version(&mut tx, &current, new).await?;
-    tx.commit().await?;
+    let Some(row) = products::append_version(conn, &current, new).await? else {
+        return Ok(None);
+    };
     tracing::info!(product.name = %reference.name, product.version = %row.version(), "data product updated");
-    Ok(product_response(StatusCode::OK, &row))
+    Ok(Some(product_response(StatusCode::OK, &row)))
 }

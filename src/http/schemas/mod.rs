@@ -13,6 +13,7 @@ use axum::http::header::ETAG;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use sqlx::Connection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -21,8 +22,11 @@ use crate::domain::{TableRef, Version};
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::actor::Actor;
+use crate::http::data_products::product_not_found;
 use crate::http::idempotency::{self, IdempotencyKey};
+use crate::store::products;
 
+use json::SchemaWriteResult;
 use write::{TableWrite, write_table};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -77,42 +81,82 @@ struct WriteRequest<'a> {
 
 /// Run one table write as one transaction: replay a retried create, apply the change, store
 /// the answer for retries, commit.
+///
+/// A schema replacement (no idempotency record to keep in step) first tries without a
+/// transaction: read the latest version, then write the new one with a single statement that
+/// only applies if the product has not moved on meanwhile. If another writer got there first,
+/// it is redone here behind the product's row lock, where concurrent writers queue.
 async fn run_write(
     state: &AppState,
     request: WriteRequest<'_>,
     write: TableWrite,
 ) -> Result<Response, ApiError> {
     let settings = &state.writes.idempotency;
-    let mut tx = state.pool.begin().await?;
+    let name = &request.reference.product.name;
+    let mut conn = state.pool.acquire().await?;
+    if request.idempotency_key.is_none() && matches!(write, TableWrite::Replace(_)) {
+        let current = products::find_current(&mut conn, name)
+            .await?
+            .ok_or_else(|| product_not_found(&request.reference.product))?;
+        if let Some((result, etag)) = write_table(
+            state,
+            &mut conn,
+            current,
+            &request.reference,
+            request.actor,
+            request.headers,
+            request.dry_run,
+            &write,
+        )
+        .await?
+        {
+            log_change(&request, &result);
+            return Ok(finish(&request, &result, etag.as_deref()));
+        }
+    }
+    let mut tx = conn.begin().await?;
     if let Some(key) = &request.idempotency_key
         && let Some(replay) = idempotency::replay_or_lock(&mut tx, key, settings).await?
     {
         return Ok(replay);
     }
+    let current = products::lock_current(&mut tx, name)
+        .await?
+        .ok_or_else(|| product_not_found(&request.reference.product))?;
     let (result, etag) = write_table(
         state,
         &mut tx,
+        current,
         &request.reference,
         request.actor,
         request.headers,
         request.dry_run,
-        write,
+        &write,
     )
-    .await?;
+    .await?
+    .ok_or_else(|| anyhow::anyhow!("the product moved while its row was locked"))?;
+    let mut response = finish(&request, &result, etag.as_deref());
+    if let Some(key) = &request.idempotency_key {
+        let resource = TableRef::table_id(name, request.reference.table.as_str());
+        response = idempotency::remember(&mut tx, key, &resource, response, settings).await?;
+    }
+    tx.commit().await?;
+    log_change(&request, &result);
+    Ok(response)
+}
+
+/// The answer to a table write that went through.
+fn finish(request: &WriteRequest<'_>, result: &SchemaWriteResult, etag: Option<&str>) -> Response {
     let status = if request.dry_run {
         StatusCode::OK
     } else {
         request.status
     };
-    let mut response = with_etag(status, &result, etag.as_deref());
-    if let Some(key) = &request.idempotency_key {
-        let resource = TableRef::table_id(
-            &request.reference.product.name,
-            request.reference.table.as_str(),
-        );
-        response = idempotency::remember(&mut tx, key, &resource, response, settings).await?;
-    }
-    tx.commit().await?;
+    with_etag(status, result, etag)
+}
+
+/// Log a committed table write that made a version.
+fn log_change(request: &WriteRequest<'_>, result: &SchemaWriteResult) {
     if !request.dry_run && result.change.bump != ChangeBump::None {
         tracing::info!(
             product.name = %request.reference.product.name,
@@ -121,7 +165,6 @@ async fn run_write(
             "table schema changed"
         );
     }
-    Ok(response)
 }
 
 /// A JSON body with an optional `ETag`.

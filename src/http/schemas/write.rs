@@ -12,10 +12,10 @@ use sqlx::PgConnection;
 use crate::authz::Action;
 use crate::http::AppState;
 use crate::http::actor::Actor;
-use crate::http::data_products::{ensure_latest, product_not_found};
+use crate::http::data_products::ensure_latest;
 use crate::http::preconditions::{check_if_match, if_none_match_star};
 use crate::store::idempotency;
-use crate::store::products::{self, NewVersion, TableRevisionChange};
+use crate::store::products::{self, NewVersion, ProductVersionRow, TableRevisionChange};
 use crate::store::tables;
 
 use super::json::{ProductVersionRef, Schema, SchemaWriteResult};
@@ -28,22 +28,24 @@ pub enum TableWrite {
     Delete,
 }
 
-/// Apply `write` to the table `reference` inside the caller's transaction (or, for a dry run,
-/// compute the outcome and write nothing). Returns the result and the schema's ETag afterwards.
+/// Apply `write` to the table `reference` as a new version after `current`, the latest version
+/// the caller read (or, for a dry run or no change, compute the outcome and write nothing).
+/// Returns the result and the schema's ETag afterwards, or `None` if the product has moved on
+/// from `current` (possible only when the caller did not lock it), in which case nothing was
+/// written.
+#[allow(clippy::too_many_arguments)]
 pub async fn write_table(
     state: &AppState,
     tx: &mut PgConnection,
+    current: ProductVersionRow,
     reference: &TableRef,
     actor: &Actor,
     headers: &HeaderMap,
     dry_run: bool,
-    write: TableWrite,
-) -> Result<(SchemaWriteResult, Option<String>), ApiError> {
+    write: &TableWrite,
+) -> Result<Option<(SchemaWriteResult, Option<String>)>, ApiError> {
     let name = &reference.product.name;
     let table = reference.table.as_str();
-    let current = products::lock_current(tx, name)
-        .await?
-        .ok_or_else(|| product_not_found(&reference.product))?;
     ensure_latest(&reference.product, &current)?;
     actor.authorize(state, Action::Change, Some(current.ownership()))?;
     // The product row lists the latest version's tables: a table it does not list is not read.
@@ -78,16 +80,16 @@ pub async fn write_table(
             }
             (
                 TableChangeKind::Created,
-                TableChange::created(&schema),
-                Some(schema),
+                TableChange::created(schema),
+                Some(schema.clone()),
             )
         }
         TableWrite::Replace(schema) => {
             let old = existing
                 .as_ref()
                 .ok_or_else(|| table_not_found(reference))?;
-            let change = TableChange::between(&old.schema(), &schema);
-            (TableChangeKind::Updated, change, Some(schema))
+            let change = TableChange::between(&old.schema(), schema);
+            (TableChangeKind::Updated, change, Some(schema.clone()))
         }
         TableWrite::Delete => {
             let old = existing
@@ -112,7 +114,7 @@ pub async fn write_table(
             )
         });
         let etag = schema_etag(current.product_id, current.version(), table);
-        return Ok((
+        return Ok(Some((
             SchemaWriteResult {
                 schema,
                 data_product: ProductVersionRef::new(name, current.version()),
@@ -120,7 +122,7 @@ pub async fn write_table(
                 dry_run,
             },
             Some(etag),
-        ));
+        )));
     };
     let version = current.version().bumped(bump);
     if !dry_run {
@@ -129,11 +131,7 @@ pub async fn write_table(
             kind,
             change: change.clone(),
         });
-        if new_schema.is_none() {
-            // The table is gone: re-sending the request that created it must create it again.
-            idempotency::forget_derived(tx, &TableRef::table_id(name, table)).await?;
-        }
-        products::append_version(
+        let appended = products::append_version(
             tx,
             &current,
             NewVersion {
@@ -149,11 +147,18 @@ pub async fn write_table(
             },
         )
         .await?;
+        if appended.is_none() {
+            return Ok(None);
+        }
+        if new_schema.is_none() {
+            // The table is gone: re-sending the request that created it must create it again.
+            idempotency::forget_derived(tx, &TableRef::table_id(name, table)).await?;
+        }
     }
     let etag = new_schema
         .is_some()
         .then(|| schema_etag(current.product_id, version, table));
-    Ok((
+    Ok(Some((
         SchemaWriteResult {
             schema: new_schema
                 .map(|s| Schema::new(name, version, table, s.table_description, s.columns)),
@@ -162,5 +167,5 @@ pub async fn write_table(
             dry_run,
         },
         etag,
-    ))
+    )))
 }

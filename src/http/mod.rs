@@ -8,6 +8,7 @@ pub mod health;
 pub mod idempotency;
 pub mod pagination;
 pub mod preconditions;
+pub mod responses;
 pub mod schemas;
 
 use std::sync::Arc;

@@ -13,6 +13,7 @@ use crate::domain::{ProductRef, Version};
 use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::extract::ApiQuery;
+use crate::http::responses::ServerErrors;
 use crate::store::products::{self, ProductVersionRow};
 use crate::store::tables;
 
@@ -58,8 +59,7 @@ pub struct ProductChanges {
         (status = 200, description = "The differences", body = ProductChanges),
         (status = 400, description = "Malformed id or version, or `from` after `to`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such product or version", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     )
 )]
 pub async fn get_data_product_changes(

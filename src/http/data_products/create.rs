@@ -13,6 +13,7 @@ use crate::http::actor::Actor;
 use crate::http::extract::JsonBody;
 use crate::http::idempotency::{self, IdempotencyKey};
 use crate::http::preconditions::if_none_match_star;
+use crate::http::responses::{BodyErrors, ServerErrors};
 use crate::store::products;
 
 use super::json::{DataProduct, RegisterDataProduct};
@@ -38,11 +39,9 @@ use super::product_response;
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A product of that name is already registered, or a request with this idempotency key is still running (see `Retry-After`)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-None-Match: *` and the name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        BodyErrors,
         (status = 422, description = "Invalid fields (all of them listed in `errors`), or an idempotency key reused for a different request", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     )
 )]
 pub async fn register_data_product(

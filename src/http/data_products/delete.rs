@@ -9,6 +9,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::preconditions::{check_if_match, require_if_match};
+use crate::http::responses::{IfMatchRequired, ServerErrors};
 use crate::store::idempotency;
 use crate::store::products;
 
@@ -33,9 +34,8 @@ use super::{ensure_latest, etag_of, parse_id, product_not_found};
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The id names a version that is not the latest", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match does not match the current version", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "This server requires If-Match and none was sent", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        IfMatchRequired,
+        ServerErrors,
     )
 )]
 pub async fn delete_data_product(

@@ -7,6 +7,7 @@ use axum::response::Response;
 use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::preconditions::{if_none_match_hits, not_modified};
+use crate::http::responses::ServerErrors;
 use crate::store::products;
 
 use super::json::DataProduct;
@@ -31,8 +32,7 @@ use super::{etag_of, find_product, parse_id, product_not_found, product_response
         (status = 304, description = "Not modified since the given entity tag"),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such product or version", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     )
 )]
 pub async fn get_data_product(

@@ -11,6 +11,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::extract::ApiQuery;
 use crate::http::pagination::{decode_cursor, encode_cursor, page_size};
+use crate::http::responses::ServerErrors;
 use crate::store::products::{self, ListFilter};
 
 use super::json::{DataProduct, DataProductPage};
@@ -54,8 +55,7 @@ pub struct ListQuery {
     responses(
         (status = 200, description = "A page of products", body = DataProductPage),
         (status = 400, description = "Invalid query parameter or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     )
 )]
 pub async fn list_data_products(

@@ -14,6 +14,7 @@ use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::{ApiQuery, JsonBody};
 use crate::http::preconditions::{check_if_match, require_if_match};
+use crate::http::responses::{BodyErrors, IfMatchRequired, ServerErrors};
 use crate::http::schemas::json::WriteQuery;
 use crate::store::products::{self, NewVersion, ProductVersionRow};
 
@@ -42,12 +43,10 @@ use super::{ensure_latest, etag_of, parse_id, product_not_found, product_respons
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The id names a version that is not the latest", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match does not match the current version", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "This server requires If-Match and none was sent", body = Problem, content_type = "application/problem+json"),
+        BodyErrors,
+        IfMatchRequired,
         (status = 422, description = "Invalid fields (all of them listed in `errors`)", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     )
 )]
 pub async fn update_data_product(

@@ -9,6 +9,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::extract::ApiQuery;
 use crate::http::pagination::{decode_cursor, encode_cursor, page_size};
+use crate::http::responses::ServerErrors;
 use crate::store::versions;
 
 use super::json::{VersionEntry, VersionPage};
@@ -44,8 +45,7 @@ pub struct VersionsQuery {
         (status = 200, description = "A page of versions, newest first", body = VersionPage),
         (status = 400, description = "Malformed id, query parameter or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     )
 )]
 pub async fn list_data_product_versions(

@@ -10,6 +10,7 @@ use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::{ApiQuery, JsonBody};
 use crate::http::idempotency::IdempotencyKey;
+use crate::http::responses::{BodyErrors, ServerErrors};
 
 use super::json::{SchemaWriteResult, WriteQuery};
 use super::write::TableWrite;
@@ -38,11 +39,9 @@ use super::{WriteRequest, parse_table_id, run_write};
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The table exists, the id names a version that is not the latest, or a request with this idempotency key is still running (see `Retry-After`)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-None-Match: *` and the table exists", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        BodyErrors,
         (status = 422, description = "Invalid schema (every problem listed in `errors`)", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     )
 )]
 pub async fn create_schema(

@@ -9,6 +9,7 @@ use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::ApiQuery;
 use crate::http::preconditions::require_if_match;
+use crate::http::responses::{IfMatchRequired, ServerErrors};
 
 use super::json::{SchemaWriteResult, WriteQuery};
 use super::write::TableWrite;
@@ -33,9 +34,8 @@ use super::{WriteRequest, parse_table_id, run_write};
         (status = 404, description = "No such product or table", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The id names a version that is not the latest", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "This server requires If-Match and none was sent", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        IfMatchRequired,
+        ServerErrors,
     )
 )]
 pub async fn delete_schema(

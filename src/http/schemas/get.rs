@@ -8,6 +8,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::data_products::product_not_found;
 use crate::http::preconditions::{if_none_match_hits, not_modified};
+use crate::http::responses::ServerErrors;
 use crate::store::tables;
 
 use super::json::Schema;
@@ -32,8 +33,7 @@ use super::{parse_table_id, schema_etag, table_not_found, with_etag};
         (status = 304, description = "Not modified since the given entity tag"),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such product, version or table", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "Server error", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        ServerErrors,
     )
 )]
 pub async fn get_schema(

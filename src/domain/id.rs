@@ -1,7 +1,58 @@
 //! Resource ids as they appear in URLs: `dp:<name>` and `dp:<name>:v<major>.<minor>`.
 
+use std::fmt;
+
+use serde::Serialize;
+
 use super::table::TableName;
 use super::{DataProductName, Version};
+
+/// The one spelling of every id: `dp:<name>`, then `:v<M>.<m>` for one version, then
+/// `:<table>` for a table. It borrows its parts and is written out (`Display`, or serialised as
+/// a string) without building a `String`, which response bodies rely on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Id<'a> {
+    product: &'a str,
+    version: Option<Version>,
+    table: Option<&'a str>,
+}
+
+impl<'a> Id<'a> {
+    pub fn product(product: &'a str, version: Option<Version>) -> Self {
+        Self {
+            product,
+            version,
+            table: None,
+        }
+    }
+
+    pub fn table(product: &'a str, version: Option<Version>, table: &'a str) -> Self {
+        Self {
+            product,
+            version,
+            table: Some(table),
+        }
+    }
+}
+
+impl fmt::Display for Id<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "dp:{}", self.product)?;
+        if let Some(version) = self.version {
+            write!(f, ":{version}")?;
+        }
+        if let Some(table) = self.table {
+            write!(f, ":{table}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Id<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
 
 /// A reference to a data product: its latest version, or one exact version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,12 +91,12 @@ impl ProductRef {
 
     /// The id of the product across all its versions.
     pub fn product_id(name: &DataProductName) -> String {
-        format!("dp:{name}")
+        Id::product(name.as_str(), None).to_string()
     }
 
     /// The id of one version of the product.
     pub fn versioned_id(name: &DataProductName, version: Version) -> String {
-        format!("dp:{name}:{version}")
+        Id::product(name.as_str(), Some(version)).to_string()
     }
 }
 
@@ -72,10 +123,10 @@ impl TableRef {
     }
 
     pub fn table_id(name: &DataProductName, table: &str) -> String {
-        format!("dp:{name}:{table}")
+        Id::table(name.as_str(), None, table).to_string()
     }
 
     pub fn versioned_table_id(name: &DataProductName, version: Version, table: &str) -> String {
-        format!("dp:{name}:{version}:{table}")
+        Id::table(name.as_str(), Some(version), table).to_string()
     }
 }

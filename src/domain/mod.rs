@@ -11,7 +11,7 @@ pub mod version;
 
 pub use author::Author;
 pub use changes::ChangeSet;
-pub use id::{ProductRef, TableRef};
+pub use id::{Id, ProductRef, TableRef};
 pub use name::DataProductName;
 pub use product::{ProductFields, Status};
 pub use version::{Bump, Version};

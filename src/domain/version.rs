@@ -14,6 +14,13 @@ pub struct Version {
     pub minor: i32,
 }
 
+/// Serialised as it is written in ids and responses: `v<major>.<minor>`.
+impl Serialize for Version {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl Version {
     pub const FIRST: Version = Version { major: 1, minor: 0 };
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{TestApp, product, product_fields};
+use crate::support::{TestApp, insert_next_version, product, product_fields};
 
 const CLIENTS: usize = 32;
 
@@ -237,30 +237,25 @@ async fn a_write_whose_client_goes_away_still_commits() {
     }
 }
 
-/// Another writer makes `v1.1` of `prisons` in a transaction that stays open until `release`
-/// resolves, as daap itself would (version row and product head together).
-async fn other_writer_makes_v1_1(app: &TestApp) -> sqlx::Transaction<'static, sqlx::Postgres> {
+/// Another writer makes the next minor version of `prisons` (its version row and the product
+/// head, as daap itself would) in a transaction the caller commits later.
+async fn other_writer_makes_next_version(
+    app: &TestApp,
+    description: &str,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
     let mut other = app.pool.begin().await.expect("begin");
-    sqlx::raw_sql(
+    let seq = insert_next_version(&mut other, "prisons", description).await;
+    sqlx::query(
         "UPDATE data_products
-         SET current_seq = 2, minor = 1, bump = 'minor', description = 'By the other writer',
-             updated_at = now(), updated_by = 'other'
-         WHERE name = 'prisons';
-         INSERT INTO data_product_versions (
-             product_id, seq, major, minor, bump, changes, description, domain,
-             data_product_owner, data_product_owner_display_name, data_product_maintainer,
-             data_product_maintainer_display_name, email, status, retention_period,
-             dpia_required, tags, created_by)
-         SELECT product_id, 2, 1, 1, 'minor', '{\"metadata\": [\"description\"]}',
-                'By the other writer', domain, data_product_owner,
-                data_product_owner_display_name, data_product_maintainer,
-                data_product_maintainer_display_name, email, status, retention_period,
-                dpia_required, tags, 'other'
-         FROM data_product_versions WHERE seq = 1",
+         SET current_seq = $1, minor = minor + 1, bump = 'minor', description = $2,
+             updated_at = now(), updated_by = 'other-writer'
+         WHERE name = 'prisons'",
     )
+    .bind(seq)
+    .bind(description)
     .execute(&mut *other)
     .await
-    .expect("the other writer's version");
+    .expect("the other writer's head");
     other
 }
 
@@ -269,7 +264,7 @@ async fn an_update_that_loses_the_race_is_applied_on_top_of_the_winner() {
     let app = TestApp::new().await;
     app.register(&product("prisons")).await;
     // The update reads v1.0, then finds the product locked by a writer that commits v1.1.
-    let other = other_writer_makes_v1_1(&app).await;
+    let other = other_writer_makes_next_version(&app, "By the other writer").await;
     let mut fields = product_fields("prisons");
     fields["domain"] = json!("Prisons");
     let update = app.put("/v1/data-products/dp:prisons", &fields);
@@ -301,22 +296,7 @@ async fn a_schema_change_that_loses_the_race_checks_if_match_against_the_winner(
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let etag = created.etag();
     // v1.1 has the table; another writer now makes v1.2 (a metadata change).
-    let mut other = app.pool.begin().await.expect("begin");
-    sqlx::raw_sql(
-        "UPDATE data_products SET current_seq = 3, minor = 2, description = 'Other'
-         WHERE name = 'prisons';
-         INSERT INTO data_product_versions (
-             product_id, seq, major, minor, bump, changes, description, domain,
-             data_product_owner, data_product_owner_display_name, email, status,
-             retention_period, dpia_required, tags, created_by)
-         SELECT product_id, 3, 1, 2, 'minor', '{}', 'Other', domain, data_product_owner,
-                data_product_owner_display_name, email, status, retention_period,
-                dpia_required, tags, 'other'
-         FROM data_product_versions WHERE seq = 2",
-    )
-    .execute(&mut *other)
-    .await
-    .expect("the other writer's version");
+    let other = other_writer_makes_next_version(&app, "Other").await;
     let mut changed = table.clone();
     changed["columns"][0]["description"] = json!("The incident's id");
     let request = axum::http::Request::builder()

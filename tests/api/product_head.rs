@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use daap::store::pool::MIGRATOR;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, product, product_fields};
+use crate::support::{TestApp, insert_next_version, product, product_fields};
 
 fn table(description: &str, columns: &[&str]) -> Value {
     json!({
@@ -200,19 +200,8 @@ async fn a_daap_older_than_the_head_cannot_move_it_without_the_copy() {
     // What a daap from before migration 0005 ran to make a version, after inserting its row:
     // move the pointer alone.
     let mut tx = app.pool.begin().await.expect("begin");
-    sqlx::query(
-        "INSERT INTO data_product_versions (
-             product_id, seq, major, minor, bump, changes, description, domain,
-             data_product_owner, data_product_owner_display_name, email, status,
-             retention_period, dpia_required, tags, created_by)
-         SELECT id, 2, 1, 1, 'minor', '{}', 'Old writer', domain, data_product_owner,
-                data_product_owner_display_name, email, status, retention_period,
-                dpia_required, tags, 'old-daap'
-         FROM data_products WHERE name = 'prisons'",
-    )
-    .execute(&mut *tx)
-    .await
-    .expect("the version row itself is accepted");
+    let seq = insert_next_version(&mut tx, "prisons", "Old writer").await;
+    assert_eq!(seq, 2);
     let error = sqlx::query("UPDATE data_products SET current_seq = 2 WHERE name = 'prisons'")
         .execute(&mut *tx)
         .await

@@ -436,3 +436,30 @@ pub fn product_fields(name: &str) -> Value {
     body.as_object_mut().expect("object").remove("name");
     body
 }
+
+/// Insert the version row after the latest one of the product `name` (its metadata copied, the
+/// minor number and the description changed), as daap's own writes do, without touching the
+/// product row: for tests that play another writer. Returns the new sequence number.
+pub async fn insert_next_version(conn: &mut PgConnection, name: &str, description: &str) -> i32 {
+    sqlx::query_scalar(
+        "INSERT INTO data_product_versions (
+             product_id, seq, major, minor, bump, changes, description, domain,
+             data_product_owner, data_product_owner_display_name, data_product_maintainer,
+             data_product_maintainer_display_name, email, status, retention_period,
+             dpia_required, tags, created_by)
+         SELECT v.product_id, v.seq + 1, v.major, v.minor + 1, 'minor',
+                '{\"metadata\": [\"description\"]}', $2, v.domain, v.data_product_owner,
+                v.data_product_owner_display_name, v.data_product_maintainer,
+                v.data_product_maintainer_display_name, v.email, v.status, v.retention_period,
+                v.dpia_required, v.tags, 'other-writer'
+         FROM data_products p
+         JOIN data_product_versions v ON v.product_id = p.id AND v.seq = p.current_seq
+         WHERE p.name = $1 AND p.deleted_at IS NULL
+         RETURNING seq",
+    )
+    .bind(name)
+    .bind(description)
+    .fetch_one(conn)
+    .await
+    .expect("insert the next version row")
+}

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use crate::domain::table::ChangeBump;
-use crate::domain::{Bump, ChangeSet, DataProductName, ProductRef, Status, Version};
+use crate::domain::{Bump, ChangeSet, DataProductName, Id, ProductRef, Status, Version};
 use crate::store::products::ProductVersionRow;
 use crate::store::versions::VersionEntryRow;
 
@@ -90,14 +90,13 @@ pub struct SchemaRef {
 pub struct DataProduct<'a> {
     /// `dp:<name>`, stable across versions.
     #[schema(value_type = String, example = "dp:hmpps_use_of_force")]
-    pub id: ProductId<'a>,
+    pub id: Id<'a>,
     /// `v<major>.<minor>`.
     #[schema(value_type = String, example = "v1.0")]
-    #[serde(serialize_with = "serialize_display")]
     pub version: Version,
     /// `dp:<name>:v<major>.<minor>`: this exact version, forever.
     #[schema(value_type = String, example = "dp:hmpps_use_of_force:v1.0")]
-    pub versioned_id: ProductId<'a>,
+    pub versioned_id: Id<'a>,
     pub name: &'a str,
     pub description: &'a str,
     pub domain: &'a str,
@@ -126,15 +125,9 @@ impl<'a> DataProduct<'a> {
     pub fn from_row(row: &'a ProductVersionRow) -> Self {
         let version = row.version();
         Self {
-            id: ProductId {
-                name: &row.name,
-                version: None,
-            },
+            id: Id::product(&row.name, None),
             version,
-            versioned_id: ProductId {
-                name: &row.name,
-                version: Some(version),
-            },
+            versioned_id: Id::product(&row.name, Some(version)),
             name: &row.name,
             description: &row.description,
             domain: &row.domain,
@@ -160,36 +153,6 @@ impl<'a> DataProduct<'a> {
     }
 }
 
-/// `dp:<name>` or `dp:<name>:v<M>.<m>`, written straight into the response (the same
-/// spelling as [`ProductRef::product_id`] and [`ProductRef::versioned_id`]).
-#[derive(Debug, Clone, Copy)]
-pub struct ProductId<'a> {
-    name: &'a str,
-    version: Option<Version>,
-}
-
-impl std::fmt::Display for ProductId<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.version {
-            None => write!(f, "dp:{}", self.name),
-            Some(version) => write!(f, "dp:{}:{version}", self.name),
-        }
-    }
-}
-
-impl Serialize for ProductId<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-fn serialize_display<T: std::fmt::Display, S: serde::Serializer>(
-    value: &T,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(value)
-}
-
 /// The tables of one product version as [`SchemaRef`]s, written without building them.
 #[derive(Debug, Clone, Copy)]
 pub struct SchemaRefs<'a> {
@@ -206,10 +169,10 @@ impl Serialize for SchemaRefs<'_> {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 let One(refs, table) = self;
                 let mut map = serializer.serialize_map(Some(3))?;
-                map.serialize_entry("id", &format_args!("dp:{}:{table}", refs.product))?;
+                map.serialize_entry("id", &Id::table(refs.product, None, table))?;
                 map.serialize_entry(
                     "versionedId",
-                    &format_args!("dp:{}:{}:{table}", refs.product, refs.version),
+                    &Id::table(refs.product, Some(refs.version), table),
                 )?;
                 map.serialize_entry("name", table)?;
                 map.end()

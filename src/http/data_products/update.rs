@@ -68,40 +68,53 @@ pub async fn update_data_product(
     let current = products::find_current(&mut conn, &reference.name)
         .await?
         .ok_or_else(|| product_not_found(&reference))?;
-    if let Some(response) = apply_update(
-        &state, &mut conn, current, &reference, &actor, &headers, &fields, &query,
-    )
-    .await?
-    {
+    let update = Update {
+        reference: &reference,
+        actor: &actor,
+        headers: &headers,
+        fields: &fields,
+        dry_run: query.dry_run,
+    };
+    if let Some(response) = apply_update(&state, &mut conn, current, &update).await? {
         return Ok(response);
     }
     let mut tx = conn.begin().await?;
     let current = products::lock_current(&mut tx, &reference.name)
         .await?
         .ok_or_else(|| product_not_found(&reference))?;
-    let response = apply_update(
-        &state, &mut tx, current, &reference, &actor, &headers, &fields, &query,
-    )
-    .await?
-    .ok_or_else(|| anyhow::anyhow!("the product moved while its row was locked"))?;
+    let response = apply_update(&state, &mut tx, current, &update)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the product moved while its row was locked"))?;
     tx.commit().await?;
     Ok(response)
+}
+
+/// One metadata update, as the client asked for it.
+#[derive(Clone, Copy)]
+struct Update<'a> {
+    reference: &'a ProductRef,
+    actor: &'a Actor,
+    headers: &'a HeaderMap,
+    fields: &'a ProductFields,
+    dry_run: bool,
 }
 
 /// Check the preconditions against `current` and write the version the update makes after it
 /// (or, for a dry run or no change, answer without writing). `None`: `current` is no longer
 /// the latest version, and nothing was written.
-#[allow(clippy::too_many_arguments)]
 async fn apply_update(
     state: &AppState,
     conn: &mut PgConnection,
     current: ProductVersionRow,
-    reference: &ProductRef,
-    actor: &Actor,
-    headers: &HeaderMap,
-    fields: &ProductFields,
-    query: &WriteQuery,
+    update: &Update<'_>,
 ) -> Result<Option<Response>, ApiError> {
+    let Update {
+        reference,
+        actor,
+        headers,
+        fields,
+        dry_run,
+    } = *update;
     ensure_latest(reference, &current)?;
     actor.authorize(state, Action::Change, Some(current.ownership()))?;
     check_if_match(headers, &etag_of(&current))?;
@@ -113,7 +126,7 @@ async fn apply_update(
         author: actor.author(),
         table: None,
     };
-    if query.dry_run {
+    if dry_run {
         let outcome = if changes.is_empty() {
             current
         } else {

@@ -98,17 +98,8 @@ async fn run_write(
         let current = products::find_current(&mut conn, name)
             .await?
             .ok_or_else(|| product_not_found(&request.reference.product))?;
-        if let Some((result, etag)) = write_table(
-            state,
-            &mut conn,
-            current,
-            &request.reference,
-            request.actor,
-            request.headers,
-            request.dry_run,
-            &write,
-        )
-        .await?
+        if let Some((result, etag)) =
+            write_table(state, &mut conn, current, &request, &write).await?
         {
             log_change(&request, &result);
             return Ok(finish(&request, &result, etag.as_deref()));
@@ -123,18 +114,9 @@ async fn run_write(
     let current = products::lock_current(&mut tx, name)
         .await?
         .ok_or_else(|| product_not_found(&request.reference.product))?;
-    let (result, etag) = write_table(
-        state,
-        &mut tx,
-        current,
-        &request.reference,
-        request.actor,
-        request.headers,
-        request.dry_run,
-        &write,
-    )
-    .await?
-    .ok_or_else(|| anyhow::anyhow!("the product moved while its row was locked"))?;
+    let (result, etag) = write_table(state, &mut tx, current, &request, &write)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the product moved while its row was locked"))?;
     let mut response = finish(&request, &result, etag.as_deref());
     if let Some(key) = &request.idempotency_key {
         let resource = TableRef::table_id(name, request.reference.table.as_str());

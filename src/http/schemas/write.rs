@@ -1,8 +1,6 @@
 //! The one path every table write takes: lock the product, check preconditions, classify the
 //! change, and write a new version with two rows at most in `table_revisions`.
 
-use axum::http::HeaderMap;
-
 use crate::domain::TableRef;
 use crate::domain::changes::{ChangeSet, TableChangeEntry, TableChangeKind};
 use crate::domain::table::{TableChange, TableSchema};
@@ -11,7 +9,6 @@ use sqlx::PgConnection;
 
 use crate::authz::Action;
 use crate::http::AppState;
-use crate::http::actor::Actor;
 use crate::http::data_products::ensure_latest;
 use crate::http::preconditions::{check_if_match, if_none_match_star};
 use crate::store::idempotency;
@@ -19,7 +16,7 @@ use crate::store::products::{self, NewVersion, ProductVersionRow, TableRevisionC
 use crate::store::tables;
 
 use super::json::{ProductVersionRef, Schema, SchemaWriteResult};
-use super::{schema_etag, table_not_found};
+use super::{WriteRequest, schema_etag, table_not_found};
 
 /// What the client asked to do to a table.
 pub enum TableWrite {
@@ -33,17 +30,21 @@ pub enum TableWrite {
 /// Returns the result and the schema's ETag afterwards, or `None` if the product has moved on
 /// from `current` (possible only when the caller did not lock it), in which case nothing was
 /// written.
-#[allow(clippy::too_many_arguments)]
-pub async fn write_table(
+pub(super) async fn write_table(
     state: &AppState,
     tx: &mut PgConnection,
     current: ProductVersionRow,
-    reference: &TableRef,
-    actor: &Actor,
-    headers: &HeaderMap,
-    dry_run: bool,
+    request: &WriteRequest<'_>,
     write: &TableWrite,
 ) -> Result<Option<(SchemaWriteResult, Option<String>)>, ApiError> {
+    let WriteRequest {
+        reference,
+        actor,
+        headers,
+        dry_run,
+        ..
+    } = request;
+    let (headers, dry_run) = (*headers, *dry_run);
     let name = &reference.product.name;
     let table = reference.table.as_str();
     ensure_latest(&reference.product, &current)?;

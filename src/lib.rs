@@ -11,4 +11,5 @@ pub mod localpg;
 pub mod openapi;
 pub mod server;
 pub mod store;
+pub mod sync;
 pub mod validation;

@@ -2,6 +2,7 @@
 //! caller, the action and the resource, so that a policy engine could replace it later.
 
 use crate::auth::{Principal, RoleNames};
+use crate::domain::Ownership;
 
 /// Who is calling.
 #[derive(Debug, Clone)]
@@ -23,13 +24,6 @@ pub enum Action {
     Change,
     /// Delete a whole product.
     Delete,
-}
-
-/// The people a product names as responsible for it.
-#[derive(Debug, Clone, Copy)]
-pub struct Ownership<'a> {
-    pub owner: &'a str,
-    pub maintainer: Option<&'a str>,
 }
 
 /// Why a request was refused.

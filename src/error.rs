@@ -12,23 +12,9 @@ use utoipa::ToSchema;
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// One problem with one part of the request body or query, located by a JSON Pointer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    /// JSON Pointer (RFC 6901) into the request body, e.g. `/tags/owner`; `""` is the whole body.
-    pub pointer: String,
-    /// What is wrong and what would be accepted.
-    pub detail: String,
-}
-
-impl FieldError {
-    pub fn new(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self {
-            pointer: pointer.into(),
-            detail: detail.into(),
-        }
-    }
-}
+use crate::store::StoreError;
+pub use crate::validation::FieldError;
+use crate::validation::InvalidFields;
 
 /// The RFC 9457 problem document daap sends for every error.
 #[derive(Debug, Serialize, ToSchema)]
@@ -96,23 +82,12 @@ pub enum ApiError {
 impl ApiError {
     /// A 422 for one field.
     pub fn invalid_field(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
-        let error = FieldError::new(pointer, detail);
-        Self::Validation {
-            detail: format!("{}: {}", display_pointer(&error.pointer), error.detail),
-            errors: vec![error],
-        }
+        InvalidFields::one(pointer, detail).into()
     }
 
     /// A 422 for a list of problems (must be non-empty).
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let detail = match errors.as_slice() {
-            [one] => format!("{}: {}", display_pointer(&one.pointer), one.detail),
-            many => format!(
-                "the request has {} invalid fields; see `errors`",
-                many.len()
-            ),
-        };
-        Self::Validation { detail, errors }
+        InvalidFields(errors).into()
     }
 
     pub fn status(&self) -> StatusCode {
@@ -215,6 +190,27 @@ pub fn problem_response(problem: &Problem) -> Response {
     response
 }
 
+impl From<InvalidFields> for ApiError {
+    fn from(invalid: InvalidFields) -> Self {
+        Self::Validation {
+            detail: invalid.to_string(),
+            errors: invalid.0,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NameTaken(name) => Self::Conflict(format!(
+                "a data product called `{name}` is already registered; \
+                 update it with PUT /v1/data-products/dp:{name}"
+            )),
+            StoreError::Database(error) => error.into(),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     /// Database errors a client can trigger by racing another client become 409/503; the rest
     /// are internal. Named unique constraints are mapped where they are violated, not here.
@@ -237,20 +233,6 @@ impl From<sqlx::Error> for ApiError {
             _ => Self::Internal(anyhow::Error::new(error)),
         }
     }
-}
-
-/// Whether `error` is a violation of the unique constraint or index called `name`.
-pub fn is_unique_violation(error: &sqlx::Error, name: &str) -> bool {
-    match error {
-        sqlx::Error::Database(db) => {
-            db.code().as_deref() == Some("23505") && db.constraint() == Some(name)
-        }
-        _ => false,
-    }
-}
-
-fn display_pointer(pointer: &str) -> &str {
-    if pointer.is_empty() { "body" } else { pointer }
 }
 
 /// Short random id to correlate a 500 with the log line that explains it.

@@ -8,7 +8,55 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use crate::error::{ApiError, FieldError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One problem with one part of the request body or query, located by a JSON Pointer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// JSON Pointer (RFC 6901) into the request body, e.g. `/tags/owner`; `""` is the whole body.
+    pub pointer: String,
+    /// What is wrong and what would be accepted.
+    pub detail: String,
+}
+
+impl FieldError {
+    pub fn new(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Input that failed validation: every problem found, each with a pointer to where it is
+/// (never empty). The HTTP layer turns it into a 422 problem; the domain knows nothing of HTTP.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", summary(.0))]
+pub struct InvalidFields(pub Vec<FieldError>);
+
+impl InvalidFields {
+    /// One problem with one field.
+    pub fn one(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self(vec![FieldError::new(pointer, detail)])
+    }
+}
+
+/// A one-line summary: the problem itself when there is one, a count otherwise.
+fn summary(errors: &[FieldError]) -> String {
+    match errors {
+        [one] => format!("{}: {}", display_pointer(&one.pointer), one.detail),
+        many => format!(
+            "the request has {} invalid fields; see `errors`",
+            many.len()
+        ),
+    }
+}
+
+/// How a pointer is named in messages: `""` is the body itself.
+pub fn display_pointer(pointer: &str) -> &str {
+    if pointer.is_empty() { "body" } else { pointer }
+}
 
 pub struct Fields<'a> {
     object: &'a Map<String, Value>,
@@ -20,10 +68,9 @@ pub struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     /// Start reading `body`, which must be a JSON object.
-    pub fn of(body: &'a Value) -> Result<Self, ApiError> {
-        Self::nested(body, String::new()).map_err(|error| {
-            ApiError::invalid_field(error.pointer, "the body must be a JSON object")
-        })
+    pub fn of(body: &'a Value) -> Result<Self, InvalidFields> {
+        Self::nested(body, String::new())
+            .map_err(|error| InvalidFields::one(error.pointer, "the body must be a JSON object"))
     }
 
     /// Read an object found at `base` inside the body (e.g. `/columns/3`).
@@ -192,12 +239,12 @@ impl<'a> Fields<'a> {
     }
 
     /// Fail with every problem found, including one per field the reader never asked for.
-    pub fn finish(self) -> Result<(), ApiError> {
+    pub fn finish(self) -> Result<(), InvalidFields> {
         let errors = self.into_errors();
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::validation(errors))
+            Err(InvalidFields(errors))
         }
     }
 

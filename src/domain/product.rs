@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::error::ApiError;
-use crate::validation::Fields;
+use crate::validation::{Fields, InvalidFields};
 
 use super::DataProductName;
 
@@ -78,7 +77,7 @@ pub struct NewProduct {
 
 impl NewProduct {
     /// Validate a registration body, reporting every problem at once.
-    pub fn parse(body: &Value, policy: &MetadataPolicy) -> Result<Self, ApiError> {
+    pub fn parse(body: &Value, policy: &MetadataPolicy) -> Result<Self, InvalidFields> {
         let mut reader = Fields::of(body)?;
         let name = reader.required_string("name", usize::MAX);
         let name = if name.is_empty() {
@@ -103,7 +102,7 @@ impl NewProduct {
 
 impl ProductFields {
     /// Validate an update body (all editable fields, no `name`), reporting every problem at once.
-    pub fn parse(body: &Value, policy: &MetadataPolicy) -> Result<Self, ApiError> {
+    pub fn parse(body: &Value, policy: &MetadataPolicy) -> Result<Self, InvalidFields> {
         let mut reader = Fields::of(body)?;
         if body.get("name").is_some() {
             reader.error(

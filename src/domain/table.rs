@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::error::ApiError;
-use crate::validation::Fields;
+use crate::validation::{Fields, InvalidFields};
 
 use super::Bump;
 use super::column_type::ColumnType;
@@ -72,7 +71,7 @@ pub struct TableSchema {
 
 impl TableSchema {
     /// Validate a request body, reporting every problem at once with a pointer to it.
-    pub fn parse(body: &Value) -> Result<Self, ApiError> {
+    pub fn parse(body: &Value) -> Result<Self, InvalidFields> {
         let mut reader = Fields::of(body)?;
         let table_description =
             reader.required_text("tableDescription", MAX_TABLE_DESCRIPTION_CHARS);
@@ -105,7 +104,7 @@ impl TableSchema {
             if !column.name.is_empty()
                 && let Some(first) = seen.insert(column.name.to_ascii_lowercase(), index)
             {
-                reader.extend([crate::error::FieldError::new(
+                reader.extend([crate::validation::FieldError::new(
                     format!("{base}/name"),
                     format!("duplicates the name of column {first}"),
                 )]);

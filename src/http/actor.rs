@@ -4,8 +4,9 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
-use crate::authz::{Action, Caller, Ownership};
+use crate::authz::{Action, Caller};
 use crate::domain::Author;
+use crate::domain::Ownership;
 use crate::error::ApiError;
 use crate::http::AppState;
 

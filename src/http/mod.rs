@@ -10,6 +10,7 @@ pub mod pagination;
 pub mod preconditions;
 pub mod responses;
 pub mod schemas;
+pub mod write;
 
 use std::sync::Arc;
 

@@ -1,9 +1,13 @@
 //! PostgreSQL access: plain, compile-checked SQL (`sqlx::query!` with the committed `.sqlx/`
 //! cache). Functions take a connection or transaction from the caller, who owns the transaction
-//! boundary: one HTTP write is one transaction.
+//! boundary (see `http::write`). Errors are `sqlx::Error`, or [`StoreError`] where the caller
+//! must tell a client something specific.
 
+pub mod error;
 pub mod idempotency;
 pub mod pool;
 pub mod products;
 pub mod tables;
 pub mod versions;
+
+pub use error::StoreError;

@@ -17,7 +17,8 @@ use crate::http::responses::ServerErrors;
 use crate::store::products::{self, ProductVersionRow};
 use crate::store::tables;
 
-use super::{parse_id, product_not_found};
+use super::parse_id;
+use crate::http::write::product_not_found;
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

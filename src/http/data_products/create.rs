@@ -11,10 +11,11 @@ use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::JsonBody;
-use crate::http::idempotency::{self, IdempotencyKey};
+use crate::http::idempotency::IdempotencyKey;
 use crate::http::preconditions::if_none_match_star;
 use crate::http::responses::{BodyErrors, ServerErrors};
-use crate::store::products;
+use crate::http::write::{self, Applied, ChangeFuture, Effect, Idempotent, VersionWriter};
+use crate::store::StoreError;
 
 use super::json::{DataProduct, RegisterDataProduct};
 use super::product_response;
@@ -53,26 +54,48 @@ pub async fn register_data_product(
     actor.authorize(&state, Action::Register, None)?;
     let new = NewProduct::parse(&body, &state.policy)?;
     let key = IdempotencyKey::for_request(&headers, &Method::POST, "/v1/data-products", &body)?;
-    let settings = &state.writes.idempotency;
-    let mut tx = state.pool.begin().await?;
-    if let Some(replay) = idempotency::replay_or_lock(&mut tx, &key, settings).await? {
-        return Ok(replay);
+    let reference = ProductRef {
+        name: new.name.clone(),
+        version: None,
+    };
+    let idempotency = Idempotent {
+        key: &key,
+        resource: ProductRef::product_id(&new.name),
+    };
+    let registration = Registration {
+        new: &new,
+        actor: &actor,
+        headers: &headers,
+    };
+    write::register_product(&state, idempotency, &reference, &registration).await
+}
+
+/// One registration, as the client asked for it.
+struct Registration<'a> {
+    new: &'a NewProduct,
+    actor: &'a Actor,
+    headers: &'a HeaderMap,
+}
+
+impl write::NewProduct for Registration<'_> {
+    fn insert<'a>(&'a self, writer: &'a mut VersionWriter<'_>) -> ChangeFuture<'a> {
+        Box::pin(async move {
+            let row = writer
+                .insert_product(&self.new.name, &self.new.fields, self.actor.author())
+                .await
+                .map_err(|error| match error {
+                    StoreError::NameTaken(_) if if_none_match_star(self.headers) => {
+                        ApiError::PreconditionFailed {
+                            detail: format!("If-None-Match: * failed: {}", ApiError::from(error)),
+                            current_etag: None,
+                        }
+                    }
+                    other => other.into(),
+                })?;
+            Ok(Some(Applied {
+                response: product_response(StatusCode::CREATED, &row),
+                effect: Effect::Version(row.version()),
+            }))
+        })
     }
-    let row = products::insert_product(&mut tx, &new.name, &new.fields, actor.author())
-        .await
-        .map_err(|error| match error {
-            ApiError::Conflict(detail) if if_none_match_star(&headers) => {
-                ApiError::PreconditionFailed {
-                    detail: format!("If-None-Match: * failed: {detail}"),
-                    current_etag: None,
-                }
-            }
-            other => other,
-        })?;
-    let response = product_response(StatusCode::CREATED, &row);
-    let resource = ProductRef::product_id(&new.name);
-    let response = idempotency::remember(&mut tx, &key, &resource, response, settings).await?;
-    tx.commit().await?;
-    tracing::info!(product.name = %new.name, "data product registered");
-    Ok(response)
 }

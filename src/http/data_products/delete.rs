@@ -2,6 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 use crate::authz::Action;
 use crate::domain::ProductRef;
@@ -10,10 +11,12 @@ use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::preconditions::{check_if_match, require_if_match};
 use crate::http::responses::{IfMatchRequired, ServerErrors};
-use crate::store::idempotency;
-use crate::store::products;
+use crate::http::write::{
+    self, Applied, ChangeFuture, Effect, ProductChange, VersionWriter, WritePlan, ensure_latest,
+};
+use crate::store::products::ProductVersionRow;
 
-use super::{ensure_latest, etag_of, parse_id, product_not_found};
+use super::{etag_of, parse_id};
 
 /// Delete a data product
 ///
@@ -43,20 +46,52 @@ pub async fn delete_data_product(
     Path(id): Path<String>,
     actor: Actor,
     headers: HeaderMap,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     let reference = parse_id(&id)?;
     require_if_match(&headers, state.writes.require_if_match)?;
     actor.authorize(&state, Action::Delete, None)?;
-    let mut tx = state.pool.begin().await?;
-    let current = products::lock_current(&mut tx, &reference.name)
-        .await?
-        .ok_or_else(|| product_not_found(&reference))?;
-    ensure_latest(&reference, &current)?;
-    check_if_match(&headers, &etag_of(&current))?;
-    products::mark_deleted(&mut tx, current.product_id, actor.author()).await?;
-    // Re-sending the request that registered the product must register it again.
-    idempotency::forget_derived(&mut tx, &ProductRef::product_id(&reference.name)).await?;
-    tx.commit().await?;
-    tracing::info!(product.name = %reference.name, "data product deleted");
-    Ok(StatusCode::NO_CONTENT)
+    let deletion = ProductDeletion {
+        reference: &reference,
+        actor: &actor,
+        headers: &headers,
+    };
+    let plan = WritePlan {
+        product: &reference,
+        optimistic: false,
+        idempotency: None,
+    };
+    write::change_product(&state, plan, &deletion).await
+}
+
+/// The deletion of a whole product.
+struct ProductDeletion<'a> {
+    reference: &'a ProductRef,
+    actor: &'a Actor,
+    headers: &'a HeaderMap,
+}
+
+impl ProductChange for ProductDeletion<'_> {
+    fn describe(&self) -> &'static str {
+        "data product deleted"
+    }
+
+    fn apply<'a>(
+        &'a self,
+        writer: &'a mut VersionWriter<'_>,
+        current: ProductVersionRow,
+    ) -> ChangeFuture<'a> {
+        Box::pin(async move {
+            ensure_latest(self.reference, &current)?;
+            check_if_match(self.headers, &etag_of(&current))?;
+            writer.delete_product(&current, self.actor.author()).await?;
+            // Re-sending the request that registered the product must register it again.
+            writer
+                .forget_derived_keys(&ProductRef::product_id(&self.reference.name))
+                .await?;
+            Ok(Some(Applied {
+                response: StatusCode::NO_CONTENT.into_response(),
+                effect: Effect::Deleted,
+            }))
+        })
+    }
 }

@@ -11,7 +11,8 @@ use crate::http::responses::ServerErrors;
 use crate::store::products;
 
 use super::json::DataProduct;
-use super::{etag_of, find_product, parse_id, product_not_found, product_response};
+use super::{etag_of, find_product, parse_id, product_response};
+use crate::http::write::product_not_found;
 
 /// Get a data product
 ///

@@ -13,7 +13,8 @@ use crate::http::responses::ServerErrors;
 use crate::store::versions;
 
 use super::json::{VersionEntry, VersionPage};
-use super::{parse_id, product_not_found};
+use super::parse_id;
+use crate::http::write::product_not_found;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams)]
 #[serde(deny_unknown_fields)]

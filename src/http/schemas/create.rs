@@ -11,8 +11,9 @@ use crate::http::actor::Actor;
 use crate::http::extract::{ApiQuery, JsonBody};
 use crate::http::idempotency::IdempotencyKey;
 use crate::http::responses::{BodyErrors, ServerErrors};
+use crate::http::write::WriteQuery;
 
-use super::json::{SchemaWriteResult, WriteQuery};
+use super::json::SchemaWriteResult;
 use super::write::TableWrite;
 use super::{WriteRequest, parse_table_id, run_write};
 
@@ -65,6 +66,7 @@ pub async fn create_schema(
         )?)
     };
     let request = WriteRequest {
+        state: &state,
         reference,
         actor: &actor,
         headers: &headers,
@@ -72,5 +74,5 @@ pub async fn create_schema(
         status: StatusCode::CREATED,
         idempotency_key,
     };
-    run_write(&state, request, TableWrite::Create(schema)).await
+    run_write(request, TableWrite::Create(schema)).await
 }

@@ -10,8 +10,9 @@ use crate::http::actor::Actor;
 use crate::http::extract::ApiQuery;
 use crate::http::preconditions::require_if_match;
 use crate::http::responses::{IfMatchRequired, ServerErrors};
+use crate::http::write::WriteQuery;
 
-use super::json::{SchemaWriteResult, WriteQuery};
+use super::json::SchemaWriteResult;
 use super::write::TableWrite;
 use super::{WriteRequest, parse_table_id, run_write};
 
@@ -49,6 +50,7 @@ pub async fn delete_schema(
     require_if_match(&headers, state.writes.require_if_match)?;
     let idempotency_key = None;
     let request = WriteRequest {
+        state: &state,
         reference,
         actor: &actor,
         headers: &headers,
@@ -56,5 +58,5 @@ pub async fn delete_schema(
         status: StatusCode::OK,
         idempotency_key,
     };
-    run_write(&state, request, TableWrite::Delete).await
+    run_write(request, TableWrite::Delete).await
 }

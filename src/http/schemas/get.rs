@@ -6,9 +6,9 @@ use axum::response::Response;
 
 use crate::error::{ApiError, Problem};
 use crate::http::AppState;
-use crate::http::data_products::product_not_found;
 use crate::http::preconditions::{if_none_match_hits, not_modified};
 use crate::http::responses::ServerErrors;
+use crate::http::write::product_not_found;
 use crate::store::tables;
 
 use super::json::Schema;

@@ -1,8 +1,8 @@
 //! Response bodies of the table schema endpoints.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::value::RawValue;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::domain::table::{Column, TableChange};
 use crate::domain::{DataProductName, ProductRef, TableRef, Version};
@@ -107,15 +107,5 @@ pub struct SchemaWriteResult {
     pub data_product: ProductVersionRef,
     pub change: TableChange,
     /// True when nothing was written because `dryRun=true` was asked for.
-    pub dry_run: bool,
-}
-
-/// `?dryRun=true` shows what a write would do without doing it.
-#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct WriteQuery {
-    /// Compute and return the outcome (version, bump, every change) but write nothing.
-    #[serde(default)]
     pub dry_run: bool,
 }

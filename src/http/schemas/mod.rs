@@ -13,18 +13,18 @@ use axum::http::header::ETAG;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use sqlx::Connection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::domain::table::ChangeBump;
 use crate::domain::{TableRef, Version};
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::actor::Actor;
-use crate::http::data_products::product_not_found;
-use crate::http::idempotency::{self, IdempotencyKey};
-use crate::store::products;
+use crate::http::idempotency::IdempotencyKey;
+use crate::http::write::{
+    ChangeFuture, Idempotent, ProductChange, VersionWriter, WritePlan, change_product,
+};
+use crate::store::products::ProductVersionRow;
 
 use json::SchemaWriteResult;
 use write::{TableWrite, write_table};
@@ -69,6 +69,7 @@ fn table_not_found(reference: &TableRef) -> ApiError {
 
 /// What a table write needs besides the change itself.
 struct WriteRequest<'a> {
+    state: &'a AppState,
     reference: TableRef,
     actor: &'a Actor,
     headers: &'a HeaderMap,
@@ -79,52 +80,45 @@ struct WriteRequest<'a> {
     idempotency_key: Option<IdempotencyKey>,
 }
 
-/// Run one table write as one transaction: replay a retried create, apply the change, store
-/// the answer for retries, commit.
-///
-/// A schema replacement (no idempotency record to keep in step) first tries without a
-/// transaction: read the latest version, then write the new one with a single statement that
-/// only applies if the product has not moved on meanwhile. If another writer got there first,
-/// it is redone here behind the product's row lock, where concurrent writers queue.
-async fn run_write(
-    state: &AppState,
-    request: WriteRequest<'_>,
+/// Run one table write through the one write sequence (`http::write`). A schema replacement
+/// makes one statement and keeps no idempotency record, so it may take the optimistic path.
+async fn run_write(request: WriteRequest<'_>, write: TableWrite) -> Result<Response, ApiError> {
+    let state = request.state;
+    let product = request.reference.product.clone();
+    let optimistic = matches!(write, TableWrite::Replace(_));
+    let resource = TableRef::table_id(&product.name, request.reference.table.as_str());
+    let key = request.idempotency_key.clone();
+    let plan = WritePlan {
+        product: &product,
+        optimistic,
+        idempotency: key.as_ref().map(|key| Idempotent { key, resource }),
+    };
+    let change = TableChangeRequest { request, write };
+    change_product(state, plan, &change).await
+}
+
+/// A table write as a change to its product.
+struct TableChangeRequest<'a> {
+    request: WriteRequest<'a>,
     write: TableWrite,
-) -> Result<Response, ApiError> {
-    let settings = &state.writes.idempotency;
-    let name = &request.reference.product.name;
-    let mut conn = state.pool.acquire().await?;
-    if request.idempotency_key.is_none() && matches!(write, TableWrite::Replace(_)) {
-        let current = products::find_current(&mut conn, name)
-            .await?
-            .ok_or_else(|| product_not_found(&request.reference.product))?;
-        if let Some((result, etag)) =
-            write_table(state, &mut conn, current, &request, &write).await?
-        {
-            log_change(&request, &result);
-            return Ok(finish(&request, &result, etag.as_deref()));
+}
+
+impl ProductChange for TableChangeRequest<'_> {
+    fn describe(&self) -> &'static str {
+        match self.write {
+            TableWrite::Create(_) => "table created",
+            TableWrite::Replace(_) => "table schema changed",
+            TableWrite::Delete => "table deleted",
         }
     }
-    let mut tx = conn.begin().await?;
-    if let Some(key) = &request.idempotency_key
-        && let Some(replay) = idempotency::replay_or_lock(&mut tx, key, settings).await?
-    {
-        return Ok(replay);
+
+    fn apply<'a>(
+        &'a self,
+        writer: &'a mut VersionWriter<'_>,
+        current: ProductVersionRow,
+    ) -> ChangeFuture<'a> {
+        Box::pin(write_table(writer, current, &self.request, &self.write))
     }
-    let current = products::lock_current(&mut tx, name)
-        .await?
-        .ok_or_else(|| product_not_found(&request.reference.product))?;
-    let (result, etag) = write_table(state, &mut tx, current, &request, &write)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("the product moved while its row was locked"))?;
-    let mut response = finish(&request, &result, etag.as_deref());
-    if let Some(key) = &request.idempotency_key {
-        let resource = TableRef::table_id(name, request.reference.table.as_str());
-        response = idempotency::remember(&mut tx, key, &resource, response, settings).await?;
-    }
-    tx.commit().await?;
-    log_change(&request, &result);
-    Ok(response)
 }
 
 /// The answer to a table write that went through.
@@ -135,18 +129,6 @@ fn finish(request: &WriteRequest<'_>, result: &SchemaWriteResult, etag: Option<&
         request.status
     };
     with_etag(status, result, etag)
-}
-
-/// Log a committed table write that made a version.
-fn log_change(request: &WriteRequest<'_>, result: &SchemaWriteResult) {
-    if !request.dry_run && result.change.bump != ChangeBump::None {
-        tracing::info!(
-            product.name = %request.reference.product.name,
-            product.version = %result.data_product.version,
-            table.name = %request.reference.table,
-            "table schema changed"
-        );
-    }
 }
 
 /// A JSON body with an optional `ETag`.

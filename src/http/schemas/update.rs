@@ -11,8 +11,9 @@ use crate::http::actor::Actor;
 use crate::http::extract::{ApiQuery, JsonBody};
 use crate::http::preconditions::require_if_match;
 use crate::http::responses::{BodyErrors, IfMatchRequired, ServerErrors};
+use crate::http::write::WriteQuery;
 
-use super::json::{SchemaWriteResult, WriteQuery};
+use super::json::SchemaWriteResult;
 use super::write::TableWrite;
 use super::{WriteRequest, parse_table_id, run_write};
 
@@ -58,6 +59,7 @@ pub async fn replace_schema(
     require_if_match(&headers, state.writes.require_if_match)?;
     let idempotency_key = None;
     let request = WriteRequest {
+        state: &state,
         reference,
         actor: &actor,
         headers: &headers,
@@ -65,5 +67,5 @@ pub async fn replace_schema(
         status: StatusCode::OK,
         idempotency_key,
     };
-    run_write(&state, request, TableWrite::Replace(schema)).await
+    run_write(request, TableWrite::Replace(schema)).await
 }

@@ -1,22 +1,19 @@
-//! The one path every table write takes: lock the product, check preconditions, classify the
-//! change, and write a new version with two rows at most in `table_revisions`.
+//! What a table write does to the product's latest version: check the preconditions, classify
+//! the change, and write the new version (with two rows at most in `table_revisions`). It runs
+//! inside the one write sequence of `http::write`, optimistically or under the row lock.
 
+use crate::authz::Action;
 use crate::domain::TableRef;
 use crate::domain::changes::{ChangeSet, TableChangeEntry, TableChangeKind};
 use crate::domain::table::{TableChange, TableSchema};
 use crate::error::ApiError;
-use sqlx::PgConnection;
-
-use crate::authz::Action;
-use crate::http::AppState;
-use crate::http::data_products::ensure_latest;
 use crate::http::preconditions::{check_if_match, if_none_match_star};
-use crate::store::idempotency;
-use crate::store::products::{self, NewVersion, ProductVersionRow, TableRevisionChange};
+use crate::http::write::{Applied, Effect, VersionWriter, ensure_latest};
+use crate::store::products::{NewVersion, ProductVersionRow, TableRevisionChange};
 use crate::store::tables;
 
 use super::json::{ProductVersionRef, Schema, SchemaWriteResult};
-use super::{WriteRequest, schema_etag, table_not_found};
+use super::{WriteRequest, finish, schema_etag, table_not_found};
 
 /// What the client asked to do to a table.
 pub enum TableWrite {
@@ -27,17 +24,16 @@ pub enum TableWrite {
 
 /// Apply `write` to the table `reference` as a new version after `current`, the latest version
 /// the caller read (or, for a dry run or no change, compute the outcome and write nothing).
-/// Returns the result and the schema's ETag afterwards, or `None` if the product has moved on
-/// from `current` (possible only when the caller did not lock it), in which case nothing was
-/// written.
+/// `None` if the product has moved on from `current` (possible only when the caller did not
+/// lock it), in which case nothing was written.
 pub(super) async fn write_table(
-    state: &AppState,
-    tx: &mut PgConnection,
+    writer: &mut VersionWriter<'_>,
     current: ProductVersionRow,
     request: &WriteRequest<'_>,
     write: &TableWrite,
-) -> Result<Option<(SchemaWriteResult, Option<String>)>, ApiError> {
+) -> Result<Option<Applied>, ApiError> {
     let WriteRequest {
+        state,
         reference,
         actor,
         headers,
@@ -51,7 +47,7 @@ pub(super) async fn write_table(
     actor.authorize(state, Action::Change, Some(current.ownership()))?;
     // The product row lists the latest version's tables: a table it does not list is not read.
     let existing = match current.tables.binary_search_by(|t| t.as_str().cmp(table)) {
-        Ok(_) => tables::table_at(tx, current.product_id, current.seq, table).await?,
+        Ok(_) => tables::table_at(writer.conn(), current.product_id, current.seq, table).await?,
         Err(_) => None,
     };
     if let Some(existing) = &existing {
@@ -115,15 +111,17 @@ pub(super) async fn write_table(
             )
         });
         let etag = schema_etag(current.product_id, current.version(), table);
-        return Ok(Some((
-            SchemaWriteResult {
-                schema,
-                data_product: ProductVersionRef::new(name, current.version()),
-                change,
-                dry_run,
-            },
-            Some(etag),
-        )));
+        let result = SchemaWriteResult {
+            schema,
+            data_product: ProductVersionRef::new(name, current.version()),
+            change,
+            dry_run,
+        };
+        return Ok(Some(Applied::unchanged(finish(
+            request,
+            &result,
+            Some(&etag),
+        ))));
     };
     let version = current.version().bumped(bump);
     if !dry_run {
@@ -132,41 +130,49 @@ pub(super) async fn write_table(
             kind,
             change: change.clone(),
         });
-        let appended = products::append_version(
-            tx,
-            &current,
-            NewVersion {
-                bump,
-                changes: serde_json::to_value(&changes).map_err(anyhow::Error::from)?,
-                fields: &current.fields(),
-                author: actor.author(),
-                table: Some(TableRevisionChange {
-                    table,
-                    closes: existing.as_ref().map(|old| old.first_seq),
-                    opens: new_schema.as_ref(),
-                }),
-            },
-        )
-        .await?;
+        let appended = writer
+            .append_version(
+                &current,
+                NewVersion {
+                    bump,
+                    changes: serde_json::to_value(&changes).map_err(anyhow::Error::from)?,
+                    fields: &current.fields(),
+                    author: actor.author(),
+                    table: Some(TableRevisionChange {
+                        table,
+                        closes: existing.as_ref().map(|old| old.first_seq),
+                        opens: new_schema.as_ref(),
+                    }),
+                },
+            )
+            .await?;
         if appended.is_none() {
             return Ok(None);
         }
         if new_schema.is_none() {
             // The table is gone: re-sending the request that created it must create it again.
-            idempotency::forget_derived(tx, &TableRef::table_id(name, table)).await?;
+            writer
+                .forget_derived_keys(&TableRef::table_id(name, table))
+                .await?;
         }
     }
     let etag = new_schema
         .is_some()
         .then(|| schema_etag(current.product_id, version, table));
-    Ok(Some((
-        SchemaWriteResult {
-            schema: new_schema
-                .map(|s| Schema::new(name, version, table, s.table_description, s.columns)),
-            data_product: ProductVersionRef::new(name, version),
-            change,
-            dry_run,
-        },
-        etag,
-    )))
+    let result = SchemaWriteResult {
+        schema: new_schema
+            .map(|s| Schema::new(name, version, table, s.table_description, s.columns)),
+        data_product: ProductVersionRef::new(name, version),
+        change,
+        dry_run,
+    };
+    let effect = if dry_run {
+        Effect::None
+    } else {
+        Effect::Version(version)
+    };
+    Ok(Some(Applied {
+        response: finish(request, &result, etag.as_deref()),
+        effect,
+    }))
 }

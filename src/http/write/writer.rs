@@ -1,0 +1,61 @@
+//! The only way a change writes: through a [`VersionWriter`], which owns the connection (or
+//! transaction) of the write, so that everything a version implies is recorded with it.
+
+use sqlx::PgConnection;
+
+use crate::domain::{Author, DataProductName, ProductFields};
+use crate::http::AppState;
+use crate::store::StoreError;
+use crate::store::idempotency;
+use crate::store::products::{self, NewVersion, ProductVersionRow};
+
+/// The connection of one write and what the deployment says a write must also record.
+pub struct VersionWriter<'c> {
+    conn: &'c mut PgConnection,
+}
+
+impl<'c> VersionWriter<'c> {
+    pub(super) fn new(_state: &AppState, conn: &'c mut PgConnection) -> Self {
+        Self { conn }
+    }
+
+    /// The write's connection, for reads that belong to it (they see its own writes).
+    pub fn conn(&mut self) -> &mut PgConnection {
+        self.conn
+    }
+
+    /// Register a product at `v1.0`.
+    pub async fn insert_product(
+        &mut self,
+        name: &DataProductName,
+        fields: &ProductFields,
+        author: &Author,
+    ) -> Result<ProductVersionRow, StoreError> {
+        products::insert_product(self.conn, name, fields, author).await
+    }
+
+    /// Make the version after `current`; `None` if the product moved on from `current`
+    /// (nothing written). See [`products::append_version`].
+    pub async fn append_version(
+        &mut self,
+        current: &ProductVersionRow,
+        new: NewVersion<'_>,
+    ) -> Result<Option<ProductVersionRow>, sqlx::Error> {
+        products::append_version(self.conn, current, new).await
+    }
+
+    /// Delete the product `current` belongs to (its row must be locked).
+    pub async fn delete_product(
+        &mut self,
+        current: &ProductVersionRow,
+        author: &Author,
+    ) -> Result<(), sqlx::Error> {
+        products::mark_deleted(self.conn, current.product_id, author).await
+    }
+
+    /// Forget the derived idempotency keys of a deleted resource: re-sending the request that
+    /// created it must create it again.
+    pub async fn forget_derived_keys(&mut self, resource: &str) -> Result<(), sqlx::Error> {
+        idempotency::forget_derived(self.conn, resource).await
+    }
+}

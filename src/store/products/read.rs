@@ -1,0 +1,219 @@
+//! Reading product versions: the latest (from the head on the product row), an exact one,
+//! a page of the list, and the latest under the product's row lock for writers.
+
+use std::collections::BTreeMap;
+
+use sqlx::types::Json;
+use sqlx::{Connection, PgConnection};
+
+use crate::domain::{Bump, DataProductName, Status, Version};
+
+use super::ProductVersionRow;
+
+/// Select the latest version of products from their rows alone (the head kept on
+/// `data_products`, migration 0005); `$filter` completes the query. One index lookup per
+/// product. `with_tables` includes the table names (an array that is TOASTed for products
+/// with many tables, so `without_tables` leaves it unread).
+macro_rules! select_head {
+    (with_tables, $filter:literal $(, $arg:expr)* $(,)?) => {
+        select_head!(@query "p.current_tables", $filter $(, $arg)*)
+    };
+    (without_tables, $filter:literal $(, $arg:expr)* $(,)?) => {
+        select_head!(@query "ARRAY[]::text[]", $filter $(, $arg)*)
+    };
+    (@query $tables:literal, $filter:literal $(, $arg:expr)*) => {
+        sqlx::query_as!(
+            ProductVersionRow,
+            r#"SELECT p.id AS product_id, p.name, p.created_at, p.current_seq AS seq, p.major,
+                      p.minor, p.bump AS "bump: Bump", p.description, p.domain,
+                      p.data_product_owner, p.data_product_owner_display_name,
+                      p.data_product_maintainer, p.data_product_maintainer_display_name,
+                      p.email, p.status AS "status: Status", p.retention_period,
+                      p.dpia_required, p.tags AS "tags: Json<BTreeMap<String, String>>",
+                      p.updated_at, p.updated_by, "# + $tables + r#" AS "tables!"
+               FROM data_products p "# + $filter
+            $(, $arg)*
+        )
+    };
+}
+
+/// Select exact versions from the history, joined with their product; `$filter` completes
+/// the query. `with_tables` also reads the names of the version's tables (from the product
+/// row for the latest version, otherwise with one index lookup in `table_revisions`, in the
+/// same round trip); `without_tables` leaves them empty, for reads that do not need them.
+macro_rules! select_product_version {
+    (with_tables, $filter:literal $(, $arg:expr)* $(,)?) => {
+        select_product_version!(@query
+            "CASE WHEN v.seq = p.current_seq THEN p.current_tables
+                  ELSE COALESCE((SELECT array_agg(r.table_name ORDER BY r.table_name COLLATE \"C\")
+                                 FROM table_revisions r
+                                 WHERE r.product_id = p.id
+                                   AND int4range(r.first_seq, r.end_seq) @> v.seq), '{}')
+             END",
+            $filter $(, $arg)*)
+    };
+    (without_tables, $filter:literal $(, $arg:expr)* $(,)?) => {
+        select_product_version!(@query "ARRAY[]::text[]", $filter $(, $arg)*)
+    };
+    (@query $tables:literal, $filter:literal $(, $arg:expr)*) => {
+        sqlx::query_as!(
+            ProductVersionRow,
+            r#"SELECT p.id AS product_id, p.name, p.created_at, v.seq, v.major, v.minor,
+                      v.bump AS "bump: Bump", v.description, v.domain,
+                      v.data_product_owner, v.data_product_owner_display_name,
+                      v.data_product_maintainer, v.data_product_maintainer_display_name,
+                      v.email, v.status AS "status: Status", v.retention_period,
+                      v.dpia_required, v.tags AS "tags: Json<BTreeMap<String, String>>",
+                      v.created_at AS updated_at, v.created_by AS updated_by, "# + $tables + r#"
+                          AS "tables!"
+               FROM data_products p
+               JOIN data_product_versions v ON v.product_id = p.id "# + $filter
+            $(, $arg)*
+        )
+    };
+}
+
+/// The latest version of the live product called `name`, with its table names.
+pub async fn find_current(
+    conn: &mut PgConnection,
+    name: &DataProductName,
+) -> Result<Option<ProductVersionRow>, sqlx::Error> {
+    select_head!(
+        with_tables,
+        "WHERE p.name = $1 AND p.deleted_at IS NULL",
+        name.as_str()
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// One exact version of the live product called `name`, with its table names.
+pub async fn find_version(
+    conn: &mut PgConnection,
+    name: &DataProductName,
+    version: Version,
+) -> Result<Option<ProductVersionRow>, sqlx::Error> {
+    select_product_version!(
+        with_tables,
+        "WHERE p.name = $1 AND p.deleted_at IS NULL AND v.major = $2 AND v.minor = $3",
+        name.as_str(),
+        version.major,
+        version.minor
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// The latest version or the exact `version` of the live product called `name`, without its
+/// table names: for requests that compare versions.
+pub async fn find_head(
+    conn: &mut PgConnection,
+    name: &DataProductName,
+    version: Option<Version>,
+) -> Result<Option<ProductVersionRow>, sqlx::Error> {
+    match version {
+        None => {
+            select_head!(
+                without_tables,
+                "WHERE p.name = $1 AND p.deleted_at IS NULL",
+                name.as_str()
+            )
+            .fetch_optional(conn)
+            .await
+        }
+        Some(version) => {
+            select_product_version!(
+                without_tables,
+                "WHERE p.name = $1 AND p.deleted_at IS NULL AND v.major = $2 AND v.minor = $3",
+                name.as_str(),
+                version.major,
+                version.minor
+            )
+            .fetch_optional(conn)
+            .await
+        }
+    }
+}
+
+/// The version with sequence number `seq` of a product, without its table names.
+pub async fn find_seq(
+    conn: &mut PgConnection,
+    product_id: i64,
+    seq: i32,
+) -> Result<Option<ProductVersionRow>, sqlx::Error> {
+    select_product_version!(
+        without_tables,
+        "WHERE p.id = $1 AND v.seq = $2",
+        product_id,
+        seq
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// The latest version of the live product called `name`, with its table names, and the
+/// product row locked until the transaction ends, so that every writer of one product goes
+/// one after the other.
+///
+/// One statement does both because the latest version lives on the locked row: a writer that
+/// waited for another gets the row as that writer left it (PostgreSQL re-reads a locked row
+/// after the wait), never the version it saw before waiting. Its cost never depends on the
+/// length of the history.
+pub async fn lock_current(
+    conn: &mut PgConnection,
+    name: &DataProductName,
+) -> Result<Option<ProductVersionRow>, sqlx::Error> {
+    select_head!(
+        with_tables,
+        "WHERE p.name = $1 AND p.deleted_at IS NULL FOR UPDATE",
+        name.as_str()
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Filters of the product list; every one is optional.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub domain: Option<String>,
+    pub status: Option<Status>,
+    pub owner: Option<String>,
+    pub text: Option<String>,
+}
+
+/// Up to `limit` current product versions with a name after `after`, in name order.
+pub async fn list_current(
+    conn: &mut PgConnection,
+    filter: &ListFilter,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<ProductVersionRow>, sqlx::Error> {
+    // Plan this query with the actual values every time: a cached generic plan cannot know
+    // how selective the filters are or how small the page is, and was seen to scan and sort
+    // every product instead of walking the name index (100x slower).
+    let mut tx = conn.begin().await?;
+    sqlx::query!("SET LOCAL plan_cache_mode = force_custom_plan")
+        .execute(&mut *tx)
+        .await?;
+    let rows = select_head!(
+        with_tables,
+        "WHERE p.deleted_at IS NULL AND p.name > $1
+           AND ($2::text IS NULL OR p.domain = $2)
+           AND ($3::product_status IS NULL OR p.status = $3)
+           AND ($4::text IS NULL OR lower(p.data_product_owner) = lower($4))
+           AND ($5::text IS NULL OR strpos(lower(p.name), lower($5)) > 0
+                OR strpos(lower(p.description), lower($5)) > 0)
+         ORDER BY p.name
+         LIMIT $6",
+        after,
+        filter.domain.as_deref(),
+        filter.status as Option<Status>,
+        filter.owner.as_deref(),
+        filter.text.as_deref(),
+        limit
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
+}

@@ -1,0 +1,240 @@
+//! Writing product versions: registration, appending a version (one statement that also
+//! moves the head and the table's revisions), and deletion.
+
+use serde_json::Value;
+use sqlx::PgConnection;
+use sqlx::types::Json;
+
+use crate::domain::table::TableSchema;
+use crate::domain::{Author, Bump, DataProductName, ProductFields, Status, Version};
+use crate::store::error::{StoreError, is_unique_violation};
+
+use super::ProductVersionRow;
+
+/// Register a product at `v1.0` in one statement; [`StoreError::NameTaken`] when a live product
+/// already has that name.
+pub async fn insert_product(
+    conn: &mut PgConnection,
+    name: &DataProductName,
+    fields: &ProductFields,
+    author: &Author,
+) -> Result<ProductVersionRow, StoreError> {
+    let inserted = sqlx::query!(
+        r#"WITH product AS (
+               INSERT INTO data_products (
+                   name, current_seq, created_by, major, minor, bump, description, domain,
+                   data_product_owner, data_product_owner_display_name, data_product_maintainer,
+                   data_product_maintainer_display_name, email, status, retention_period,
+                   dpia_required, tags, updated_at, updated_by)
+               VALUES ($1, 1, $2, 1, 0, 'initial', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+                       $13, now(), $2)
+               RETURNING id, created_at
+           )
+           INSERT INTO data_product_versions (
+               product_id, seq, major, minor, bump, changes, description, domain,
+               data_product_owner, data_product_owner_display_name, data_product_maintainer,
+               data_product_maintainer_display_name, email, status, retention_period,
+               dpia_required, tags, created_at, created_by, created_by_name)
+           SELECT id, 1, 1, 0, 'initial', '{}', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+                  created_at, $2, $14
+           FROM product
+           RETURNING product_id, created_at"#,
+        name.as_str(),
+        author.id,
+        fields.description,
+        fields.domain,
+        fields.owner,
+        fields.owner_display_name,
+        fields.maintainer.as_deref(),
+        fields.maintainer_display_name.as_deref(),
+        fields.email,
+        fields.status as Status,
+        fields.retention_period,
+        fields.dpia_required,
+        Json(&fields.tags) as _,
+        author.display_name.as_deref(),
+    )
+    .fetch_one(conn)
+    .await
+    .map_err(|error| {
+        if is_unique_violation(&error, "data_products_live_name_key") {
+            StoreError::NameTaken(name.clone())
+        } else {
+            error.into()
+        }
+    })?;
+    Ok(ProductVersionRow {
+        product_id: inserted.product_id,
+        name: name.to_string(),
+        created_at: inserted.created_at,
+        seq: 1,
+        major: Version::FIRST.major,
+        minor: Version::FIRST.minor,
+        bump: Bump::Initial,
+        description: String::new(),
+        domain: String::new(),
+        data_product_owner: String::new(),
+        data_product_owner_display_name: String::new(),
+        data_product_maintainer: None,
+        data_product_maintainer_display_name: None,
+        email: String::new(),
+        status: fields.status,
+        retention_period: 0,
+        dpia_required: false,
+        tags: Json(Default::default()),
+        updated_at: inserted.created_at,
+        updated_by: author.id.clone(),
+        tables: Vec::new(),
+    }
+    .with_fields(fields))
+}
+
+/// What a new version records about how it came to be.
+pub struct NewVersion<'a> {
+    pub bump: Bump,
+    pub changes: Value,
+    pub fields: &'a ProductFields,
+    pub author: &'a Author,
+    /// The table the version changes, for a version made by a table write.
+    pub table: Option<TableRevisionChange<'a>>,
+}
+
+/// What a version does to one table: end its current revision, start a new one, or both.
+pub struct TableRevisionChange<'a> {
+    pub table: &'a str,
+    /// `first_seq` of the table's current revision, which the version ends; `None` when the
+    /// version creates the table.
+    pub closes: Option<i32>,
+    /// The table's schema from the version on; `None` when the version deletes the table.
+    pub opens: Option<&'a TableSchema>,
+}
+
+impl TableRevisionChange<'_> {
+    /// The product's table names after this change, given those before it (sorted by bytes).
+    pub fn tables_after(&self, before: &[String]) -> Vec<String> {
+        let mut names = before.to_vec();
+        match (
+            names.binary_search_by(|n| n.as_str().cmp(self.table)),
+            self.opens,
+        ) {
+            (Err(at), Some(_)) => names.insert(at, self.table.to_owned()),
+            (Ok(at), None) => {
+                names.remove(at);
+            }
+            _ => {}
+        }
+        names
+    }
+
+    /// Whether the set of tables changes (a table is created or deleted).
+    fn changes_names(&self) -> bool {
+        self.closes.is_none() || self.opens.is_none()
+    }
+}
+
+/// Append the version after `current` and make it the product's latest, in one statement:
+/// the product row's head, the version row, and for a table write the end of the table's
+/// current revision and the start of its new one.
+///
+/// The statement only writes if the product is still at `current` (its head has not moved
+/// since it was read): it returns `None` otherwise and changes nothing. Under the product's row
+/// lock ([`lock_current`]) that cannot happen; without it, this is a compare-and-set that
+/// lets a write skip the explicit transaction when nobody else is writing the product.
+pub async fn append_version(
+    conn: &mut PgConnection,
+    current: &ProductVersionRow,
+    new: NewVersion<'_>,
+) -> Result<Option<ProductVersionRow>, sqlx::Error> {
+    let seq = current.seq + 1;
+    let version = current.version().bumped(new.bump);
+    let fields = new.fields;
+    let table = new.table.as_ref();
+    // Only pass the table names when they change: an unchanged (possibly large, TOASTed)
+    // array is then kept as it is instead of being written again.
+    let new_tables = table
+        .filter(|change| change.changes_names())
+        .map(|change| change.tables_after(&current.tables));
+    let opens = table.and_then(|change| change.opens);
+    // Every other part reads `head`, so nothing is written unless the head moved; the new
+    // revision is inserted only after the old one is ended (`closed` feeds it), so the
+    // no-overlap constraint never sees both open at once.
+    let created_at = sqlx::query_scalar!(
+        r#"WITH head AS (
+               UPDATE data_products
+               SET current_seq = $2, major = $3, minor = $4, bump = $5, description = $7,
+                   domain = $8, data_product_owner = $9, data_product_owner_display_name = $10,
+                   data_product_maintainer = $11, data_product_maintainer_display_name = $12,
+                   email = $13, status = $14, retention_period = $15, dpia_required = $16,
+                   tags = $17, updated_at = now(), updated_by = $18,
+                   current_tables = COALESCE($20, current_tables)
+               WHERE id = $1 AND current_seq = $2 - 1
+               RETURNING id
+           ), version AS (
+               INSERT INTO data_product_versions (
+                   product_id, seq, major, minor, bump, changes, description, domain,
+                   data_product_owner, data_product_owner_display_name, data_product_maintainer,
+                   data_product_maintainer_display_name, email, status, retention_period,
+                   dpia_required, tags, created_by, created_by_name)
+               SELECT head.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                      $16, $17, $18, $19
+               FROM head
+               RETURNING created_at
+           ), closed AS (
+               UPDATE table_revisions r SET end_seq = $2
+               FROM head
+               WHERE r.product_id = head.id AND r.table_name = $21 AND r.first_seq = $22
+               RETURNING 1
+           ), opened AS (
+               INSERT INTO table_revisions (product_id, table_name, first_seq, table_description,
+                                            columns)
+               SELECT head.id, $21::text, $2, $23::text, $24::jsonb
+               FROM head, (SELECT count(*) FROM closed) AS after_close
+               WHERE $23::text IS NOT NULL
+           )
+           SELECT created_at FROM version"#,
+        current.product_id,
+        seq,
+        version.major,
+        version.minor,
+        new.bump as Bump,
+        new.changes,
+        fields.description,
+        fields.domain,
+        fields.owner,
+        fields.owner_display_name,
+        fields.maintainer.as_deref(),
+        fields.maintainer_display_name.as_deref(),
+        fields.email,
+        fields.status as Status,
+        fields.retention_period,
+        fields.dpia_required,
+        Json(&fields.tags) as _,
+        new.author.id,
+        new.author.display_name.as_deref(),
+        new_tables.as_deref(),
+        table.map(|change| change.table),
+        table.and_then(|change| change.closes),
+        opens.map(|schema| schema.table_description.as_str()),
+        opens.map(|schema| Json(&schema.columns)) as _,
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(created_at.map(|created_at| current.successor(&new, created_at)))
+}
+
+/// Mark a product deleted (recording who and when), which frees its name. The caller must hold
+/// the product's row lock.
+pub async fn mark_deleted(
+    conn: &mut PgConnection,
+    product_id: i64,
+    author: &Author,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE data_products SET deleted_at = now(), deleted_by = $2 WHERE id = $1",
+        product_id,
+        author.id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,5 +1,6 @@
 //! The HTTP layer: routing, extractors, and one module per resource.
 
+pub mod access_log;
 pub mod actor;
 pub mod authentication;
 pub mod data_products;
@@ -21,7 +22,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use sqlx::PgPool;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
+use tracing::Instrument;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
@@ -122,7 +123,7 @@ pub fn app(state: AppState) -> Router {
                 ApiError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
             },
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(access_log::access_log))
         .with_state(state)
 }
 
@@ -135,7 +136,7 @@ async fn run_to_completion(request: Request, next: Next) -> Response {
     if request.method().is_safe() {
         return next.run(request).await;
     }
-    match tokio::spawn(next.run(request)).await {
+    match tokio::spawn(next.run(request).in_current_span()).await {
         Ok(response) => response,
         Err(error) => {
             ApiError::Internal(anyhow::anyhow!("request task failed: {error}")).into_response()

@@ -18,6 +18,7 @@ mod products_list;
 mod products_register;
 mod products_update;
 mod products_versions;
+mod request_log;
 mod schemas;
 mod serve;
 mod storage;

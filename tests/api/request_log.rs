@@ -1,0 +1,129 @@
+//! Every request logs one INFO line with its matched route (not the raw path), status and
+//! latency, and a 500's error line carries the route too.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use axum::http::StatusCode;
+use serde_json::Value;
+use tracing_subscriber::fmt::MakeWriter;
+
+use crate::support::{TestApp, product};
+
+/// Collects what the subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl Captured {
+    /// Every JSON line written so far.
+    fn lines(&self) -> Vec<Value> {
+        let bytes = self.0.lock().unwrap().clone();
+        String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON log line"))
+            .collect()
+    }
+
+    /// The `request finished` lines.
+    fn finished(&self) -> Vec<Value> {
+        self.lines()
+            .into_iter()
+            .filter(|line| line["fields"]["message"] == "request finished")
+            .collect()
+    }
+}
+
+/// Log as `daap serve --log-format json` does, at its default level, into `captured`, for the
+/// rest of this (single-threaded) test.
+fn capture_logs(captured: &Captured) -> tracing::subscriber::DefaultGuard {
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter("info,sqlx=warn")
+        .with_writer(captured.clone())
+        .finish();
+    tracing::subscriber::set_default(subscriber)
+}
+
+#[tokio::test]
+async fn each_request_logs_one_info_line_with_route_status_and_latency() {
+    let app = TestApp::new().await;
+    let captured = Captured::default();
+    let _guard = capture_logs(&captured);
+
+    app.register(&product("prisons")).await;
+    app.get("/v1/data-products/dp:prisons").await;
+    app.get("/v1/data-products/dp:nothing_here")
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    app.get("/no/such/path").await;
+
+    let finished = captured.finished();
+    let seen: Vec<(String, String, u64)> = finished
+        .iter()
+        .map(|line| {
+            (
+                line["span"]["method"].as_str().unwrap().to_owned(),
+                line["span"]["route"].as_str().unwrap().to_owned(),
+                line["fields"]["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("POST".into(), "/v1/data-products".into(), 201),
+            ("GET".into(), "/v1/data-products/{id}".into(), 200),
+            ("GET".into(), "/v1/data-products/{id}".into(), 404),
+            ("GET".into(), "(unmatched)".into(), 404),
+        ]
+    );
+    for line in &finished {
+        assert_eq!(line["level"], "INFO");
+        let latency: f64 = line["fields"]["latency_ms"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(latency >= 0.0, "latency {latency}");
+    }
+    // The raw path (which carries a product's name) is never logged as the route.
+    let all = serde_json::to_string(&captured.lines()).unwrap();
+    assert!(!all.contains("dp:nothing_here"), "raw path logged: {all}");
+}
+
+#[tokio::test]
+async fn lines_logged_inside_a_request_carry_its_route() {
+    let app = TestApp::new().await;
+    let captured = Captured::default();
+    let _guard = capture_logs(&captured);
+
+    app.register(&product("prisons")).await;
+
+    let registered = captured
+        .lines()
+        .into_iter()
+        .find(|line| line["fields"]["message"] == "data product registered")
+        .expect("the registration is logged");
+    assert_eq!(registered["span"]["route"], "/v1/data-products");
+    assert_eq!(registered["fields"]["product.version"], "v1.0");
+}

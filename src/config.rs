@@ -124,6 +124,9 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub auth: AuthArgs,
+
+    #[command(flatten)]
+    pub sync: crate::sync::config::SyncArgs,
 }
 
 /// The identity provider (Microsoft Entra ID, or any OpenID Connect provider) and the roles.
@@ -268,6 +271,7 @@ impl ServeArgs {
                 wait: Duration::from_millis(self.idempotency_wait_ms),
             },
             require_if_match: self.require_if_match,
+            sync_targets: self.sync.targets(),
         }
     }
 

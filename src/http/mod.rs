@@ -75,6 +75,8 @@ pub struct WriteSettings {
     /// Refuse `PUT` and `DELETE` without `If-Match` (428), so no client can overwrite a change
     /// it has not seen.
     pub require_if_match: bool,
+    /// The catalogues every version and deletion is queued for (none: nothing is queued).
+    pub sync_targets: Vec<crate::sync::target::TargetName>,
 }
 
 /// The route table and its OpenAPI document, declared together so they cannot drift apart.

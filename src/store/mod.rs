@@ -5,8 +5,10 @@
 
 pub mod error;
 pub mod idempotency;
+pub mod outbox;
 pub mod pool;
 pub mod products;
+pub mod snapshots;
 pub mod tables;
 pub mod versions;
 

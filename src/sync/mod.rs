@@ -7,5 +7,8 @@
 //! to the same catalogue. This module holds what the targets see ([`snapshot`]) and the
 //! contract every target implements ([`target`]).
 
+pub mod config;
+pub mod load;
 pub mod snapshot;
 pub mod target;
+pub mod worker;

@@ -9,14 +9,23 @@ use crate::store::StoreError;
 use crate::store::idempotency;
 use crate::store::products::{self, NewVersion, ProductVersionRow};
 
-/// The connection of one write and what the deployment says a write must also record.
+/// The connection of one write and what the deployment says a write must also record: the
+/// catalogue targets whose outbox (`sync_state`) every version and deletion raises, in the
+/// statement that writes it.
 pub struct VersionWriter<'c> {
     conn: &'c mut PgConnection,
+    sync_targets: Vec<&'static str>,
 }
 
 impl<'c> VersionWriter<'c> {
-    pub(super) fn new(_state: &AppState, conn: &'c mut PgConnection) -> Self {
-        Self { conn }
+    pub(super) fn new(state: &AppState, conn: &'c mut PgConnection) -> Self {
+        let sync_targets = state
+            .writes
+            .sync_targets
+            .iter()
+            .map(|target| target.as_str())
+            .collect();
+        Self { conn, sync_targets }
     }
 
     /// The write's connection, for reads that belong to it (they see its own writes).
@@ -31,7 +40,7 @@ impl<'c> VersionWriter<'c> {
         fields: &ProductFields,
         author: &Author,
     ) -> Result<ProductVersionRow, StoreError> {
-        products::insert_product(self.conn, name, fields, author).await
+        products::insert_product(self.conn, name, fields, author, &self.sync_targets).await
     }
 
     /// Make the version after `current`; `None` if the product moved on from `current`
@@ -41,7 +50,7 @@ impl<'c> VersionWriter<'c> {
         current: &ProductVersionRow,
         new: NewVersion<'_>,
     ) -> Result<Option<ProductVersionRow>, sqlx::Error> {
-        products::append_version(self.conn, current, new).await
+        products::append_version(self.conn, current, new, &self.sync_targets).await
     }
 
     /// Delete the product `current` belongs to (its row must be locked).
@@ -50,7 +59,7 @@ impl<'c> VersionWriter<'c> {
         current: &ProductVersionRow,
         author: &Author,
     ) -> Result<(), sqlx::Error> {
-        products::mark_deleted(self.conn, current.product_id, author).await
+        products::mark_deleted(self.conn, current.product_id, author, &self.sync_targets).await
     }
 
     /// Forget the derived idempotency keys of a deleted resource: re-sending the request that

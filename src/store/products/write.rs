@@ -18,6 +18,7 @@ pub async fn insert_product(
     name: &DataProductName,
     fields: &ProductFields,
     author: &Author,
+    sync_targets: &[&str],
 ) -> Result<ProductVersionRow, StoreError> {
     let inserted = sqlx::query!(
         r#"WITH product AS (
@@ -29,6 +30,10 @@ pub async fn insert_product(
                VALUES ($1, 1, $2, 1, 0, 'initial', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
                        $13, now(), $2)
                RETURNING id, created_at
+           ), queued AS (
+               INSERT INTO sync_state (product_id, target, name, wanted_seq, pending_since)
+               SELECT product.id, target, $1, 1, now()
+               FROM product, unnest($15::text[]) AS target
            )
            INSERT INTO data_product_versions (
                product_id, seq, major, minor, bump, changes, description, domain,
@@ -53,6 +58,7 @@ pub async fn insert_product(
         fields.dpia_required,
         Json(&fields.tags) as _,
         author.display_name.as_deref(),
+        sync_targets as &[&str],
     )
     .fetch_one(conn)
     .await
@@ -140,10 +146,15 @@ impl TableRevisionChange<'_> {
 /// since it was read): it returns `None` otherwise and changes nothing. Under the product's row
 /// lock ([`lock_current`]) that cannot happen; without it, this is a compare-and-set that
 /// lets a write skip the explicit transaction when nobody else is writing the product.
+///
+/// The same statement raises the product's `sync_state` to the new version for every target in
+/// `sync_targets` (the catalogue outbox, see migration 0007), so a version exists exactly when
+/// its delivery is queued.
 pub async fn append_version(
     conn: &mut PgConnection,
     current: &ProductVersionRow,
     new: NewVersion<'_>,
+    sync_targets: &[&str],
 ) -> Result<Option<ProductVersionRow>, sqlx::Error> {
     let seq = current.seq + 1;
     let version = current.version().bumped(new.bump);
@@ -168,7 +179,19 @@ pub async fn append_version(
                    tags = $17, updated_at = now(), updated_by = $18,
                    current_tables = COALESCE($20, current_tables)
                WHERE id = $1 AND current_seq = $2 - 1
-               RETURNING id
+               RETURNING id, name
+           ), queued AS (
+               INSERT INTO sync_state AS s (product_id, target, name, wanted_seq, pending_since)
+               SELECT head.id, target, head.name, $2, now()
+               FROM head, unnest($25::text[]) AS target
+               ON CONFLICT (product_id, target) DO UPDATE
+               SET wanted_seq = EXCLUDED.wanted_seq,
+                   pending_since = CASE WHEN s.synced_seq >= s.wanted_seq THEN now()
+                                        ELSE s.pending_since END,
+                   -- A new change gets a parked backlog going again, with fresh attempts.
+                   attempts = CASE WHEN s.parked THEN 0 ELSE s.attempts END,
+                   next_attempt_at = CASE WHEN s.parked THEN now() ELSE s.next_attempt_at END,
+                   parked = false
            ), version AS (
                INSERT INTO data_product_versions (
                    product_id, seq, major, minor, bump, changes, description, domain,
@@ -216,23 +239,42 @@ pub async fn append_version(
         table.and_then(|change| change.closes),
         opens.map(|schema| schema.table_description.as_str()),
         opens.map(|schema| Json(&schema.columns)) as _,
+        sync_targets as &[&str],
     )
     .fetch_optional(conn)
     .await?;
     Ok(created_at.map(|created_at| current.successor(&new, created_at)))
 }
 
-/// Mark a product deleted (recording who and when), which frees its name. The caller must hold
-/// the product's row lock.
+/// Mark a product deleted (recording who and when), which frees its name, and queue its
+/// removal from every target in `sync_targets` in the same statement. The caller must hold the
+/// product's row lock.
 pub async fn mark_deleted(
     conn: &mut PgConnection,
     product_id: i64,
     author: &Author,
+    sync_targets: &[&str],
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE data_products SET deleted_at = now(), deleted_by = $2 WHERE id = $1",
+        r#"WITH gone AS (
+               UPDATE data_products SET deleted_at = now(), deleted_by = $2
+               WHERE id = $1
+               RETURNING id, name, current_seq
+           )
+           INSERT INTO sync_state AS s (product_id, target, name, wanted_seq, remove,
+                                        pending_since)
+           SELECT gone.id, target, gone.name, gone.current_seq + 1, true, now()
+           FROM gone, unnest($3::text[]) AS target
+           ON CONFLICT (product_id, target) DO UPDATE
+           SET wanted_seq = EXCLUDED.wanted_seq, remove = true,
+               pending_since = CASE WHEN s.synced_seq >= s.wanted_seq THEN now()
+                                    ELSE s.pending_since END,
+               attempts = CASE WHEN s.parked THEN 0 ELSE s.attempts END,
+               next_attempt_at = CASE WHEN s.parked THEN now() ELSE s.next_attempt_at END,
+               parked = false"#,
         product_id,
-        author.id
+        author.id,
+        sync_targets as &[&str],
     )
     .execute(conn)
     .await?;

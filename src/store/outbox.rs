@@ -1,0 +1,229 @@
+//! The catalogue outbox (`sync_state`, migration 0007): claiming a backlog to deliver,
+//! recording the outcome, and what operators see and do (status, retry, reconcile).
+//!
+//! A worker *claims* a (product, target) row by taking a lease on it in a short statement
+//! (`FOR UPDATE SKIP LOCKED` lets many workers look at once without waiting for each other),
+//! delivers without holding any database lock, then records the outcome only if it still holds
+//! the lease. So any number of workers cooperate, none delivers a row another is delivering,
+//! and a crashed worker's lease runs out and the row is delivered again (at least once).
+
+use std::time::Duration;
+
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+
+/// A backlog a worker holds the lease on.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub product_id: i64,
+    pub target: String,
+    /// The state to deliver: this version, or (when `remove`) the product's removal.
+    pub wanted_seq: i32,
+    pub remove: bool,
+    /// Failed attempts so far.
+    pub attempts: i32,
+}
+
+/// Take the lease on the most overdue backlog for one of `targets`, if any. A product whose
+/// name an older product (deleted since) had waits until that one's backlog is delivered:
+/// they share catalogue names, so their changes must apply in registration order.
+pub async fn claim(
+    pool: &PgPool,
+    worker: &str,
+    lease: Duration,
+    targets: &[&str],
+) -> Result<Option<Claimed>, sqlx::Error> {
+    sqlx::query_as!(
+        Claimed,
+        r#"UPDATE sync_state s
+           SET lease_owner = $1, lease_until = now() + $2::bigint * interval '1 millisecond'
+           FROM (SELECT c.product_id, c.target
+                 FROM sync_state c
+                 WHERE c.wanted_seq > c.synced_seq AND NOT c.parked
+                   AND c.next_attempt_at <= now()
+                   AND (c.lease_until IS NULL OR c.lease_until < now())
+                   AND c.target = ANY($3::text[])
+                   AND NOT EXISTS (SELECT 1 FROM sync_state o
+                                   WHERE o.name = c.name AND o.target = c.target
+                                     AND o.product_id < c.product_id
+                                     AND o.wanted_seq > o.synced_seq)
+                 ORDER BY c.next_attempt_at
+                 LIMIT 1
+                 FOR UPDATE SKIP LOCKED) due
+           WHERE s.product_id = due.product_id AND s.target = due.target
+           RETURNING s.product_id, s.target, s.wanted_seq, s.remove, s.attempts"#,
+        worker,
+        lease.as_millis() as i64,
+        targets as &[&str],
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Record that `claimed` was delivered: the target now shows `wanted_seq`. Changes that
+/// arrived meanwhile stay pending (and are due at once). `false`: the lease was lost (it ran
+/// out and another worker took over), so nothing was recorded.
+pub async fn delivered(
+    pool: &PgPool,
+    worker: &str,
+    claimed: &Claimed,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query!(
+        r#"UPDATE sync_state s
+           SET synced_seq = GREATEST(s.synced_seq, $4), synced_at = now(), attempts = 0,
+               next_attempt_at = now(), lease_owner = NULL, lease_until = NULL,
+               pending_since = CASE WHEN s.wanted_seq > $4
+                   THEN COALESCE((SELECT v.created_at FROM data_product_versions v
+                                  WHERE v.product_id = s.product_id AND v.seq = $4 + 1), now())
+                   END
+           WHERE s.product_id = $1 AND s.target = $2 AND s.lease_owner = $3"#,
+        claimed.product_id,
+        claimed.target,
+        worker,
+        claimed.wanted_seq,
+    )
+    .execute(pool)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Record a failed attempt: try again after `retry_in` (jittered by up to half, so that many
+/// rows failing together do not retry together), or park the row once `park` is true.
+pub async fn failed(
+    pool: &PgPool,
+    worker: &str,
+    claimed: &Claimed,
+    error: &str,
+    retry_in: Duration,
+    park: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE sync_state
+           SET attempts = attempts + 1, last_error = $4, last_error_at = now(),
+               next_attempt_at = now() + ($5::bigint * (0.5 + random() / 2)) * interval '1 millisecond',
+               parked = $6, lease_owner = NULL, lease_until = NULL
+           WHERE product_id = $1 AND target = $2 AND lease_owner = $3"#,
+        claimed.product_id,
+        claimed.target,
+        worker,
+        error,
+        retry_in.as_millis() as i64,
+        park,
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Give up the leases `worker` holds (at shutdown): their rows are due again at once.
+pub async fn release(pool: &PgPool, worker: &str) -> Result<u64, sqlx::Error> {
+    let released = sqlx::query!(
+        "UPDATE sync_state SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
+        worker
+    )
+    .execute(pool)
+    .await?;
+    Ok(released.rows_affected())
+}
+
+/// One product's sync with one target, for operators.
+#[derive(Debug, Clone)]
+pub struct SyncStatusRow {
+    pub target: String,
+    /// The version the target shows (`None`: nothing delivered yet, or the product's removal).
+    pub synced_major: Option<i32>,
+    pub synced_minor: Option<i32>,
+    pub synced_at: Option<OffsetDateTime>,
+    /// Changes (versions, or the removal) not yet delivered.
+    pub pending: i32,
+    pub pending_since: Option<OffsetDateTime>,
+    pub attempts: i32,
+    pub parked: bool,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<OffsetDateTime>,
+}
+
+/// The sync of product `product_id` with every target that has a row for it.
+pub async fn status(
+    conn: &mut PgConnection,
+    product_id: i64,
+) -> Result<Vec<SyncStatusRow>, sqlx::Error> {
+    sqlx::query_as!(
+        SyncStatusRow,
+        r#"SELECT s.target, v.major AS "synced_major?", v.minor AS "synced_minor?", s.synced_at,
+                  GREATEST(s.wanted_seq - s.synced_seq, 0) AS "pending!", s.pending_since,
+                  s.attempts, s.parked, s.last_error, s.last_error_at
+           FROM sync_state s
+           LEFT JOIN data_product_versions v
+                  ON v.product_id = s.product_id AND v.seq = s.synced_seq
+           WHERE s.product_id = $1
+           ORDER BY s.target"#,
+        product_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Un-park the parked backlogs of `product_id` (every product when `None`) for `targets`:
+/// they are due at once, with fresh attempts. Returns how many.
+pub async fn retry(
+    pool: &PgPool,
+    product_id: Option<i64>,
+    targets: &[&str],
+) -> Result<u64, sqlx::Error> {
+    let retried = sqlx::query!(
+        r#"UPDATE sync_state SET parked = false, attempts = 0, next_attempt_at = now()
+           WHERE parked AND ($1::bigint IS NULL OR product_id = $1)
+             AND target = ANY($2::text[])"#,
+        product_id,
+        targets as &[&str],
+    )
+    .execute(pool)
+    .await?;
+    Ok(retried.rows_affected())
+}
+
+/// Queue the current state of every live product for `targets` again (repair after drift, or
+/// fill a new target). Returns how many rows were queued.
+pub async fn reconcile(pool: &PgPool, targets: &[&str]) -> Result<u64, sqlx::Error> {
+    let queued = sqlx::query!(
+        r#"INSERT INTO sync_state AS s (product_id, target, name, wanted_seq, synced_seq,
+                                        pending_since)
+           SELECT p.id, target, p.name, p.current_seq, p.current_seq - 1, now()
+           FROM data_products p, unnest($1::text[]) AS target
+           WHERE p.deleted_at IS NULL
+           ON CONFLICT (product_id, target) DO UPDATE
+           SET wanted_seq = EXCLUDED.wanted_seq, remove = false,
+               synced_seq = LEAST(s.synced_seq, EXCLUDED.wanted_seq - 1),
+               pending_since = COALESCE(s.pending_since, now()),
+               parked = false, attempts = 0, next_attempt_at = now()"#,
+        targets as &[&str],
+    )
+    .execute(pool)
+    .await?;
+    Ok(queued.rows_affected())
+}
+
+/// Queue figures per target, for metrics and `/v1/stats`.
+#[derive(Debug, Clone)]
+pub struct QueueFigures {
+    pub target: String,
+    /// Rows with changes not yet delivered (parked ones included).
+    pub pending: i64,
+    pub parked: i64,
+    pub oldest_pending_since: Option<OffsetDateTime>,
+}
+
+pub async fn queue_figures(pool: &PgPool) -> Result<Vec<QueueFigures>, sqlx::Error> {
+    sqlx::query_as!(
+        QueueFigures,
+        r#"SELECT target, count(*) AS "pending!", count(*) FILTER (WHERE parked) AS "parked!",
+                  min(pending_since) AS oldest_pending_since
+           FROM sync_state
+           WHERE wanted_seq > synced_seq
+           GROUP BY target
+           ORDER BY target"#
+    )
+    .fetch_all(pool)
+    .await
+}

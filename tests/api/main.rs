@@ -23,3 +23,4 @@ mod schemas;
 mod serve;
 mod storage;
 mod support;
+mod sync_outbox;

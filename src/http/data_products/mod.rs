@@ -7,6 +7,7 @@ mod delete;
 mod get;
 pub mod json;
 mod list;
+mod sync;
 mod update;
 mod versions;
 
@@ -38,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(versions::list_data_product_versions))
         .routes(routes!(changes::get_data_product_changes))
+        .routes(routes!(sync::get_data_product_sync))
 }
 
 /// Parse a `{id}` path segment; a malformed id is a 400.

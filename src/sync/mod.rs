@@ -8,6 +8,7 @@
 //! contract every target implements ([`target`]).
 
 pub mod config;
+pub mod datahub;
 pub mod load;
 pub mod snapshot;
 pub mod target;

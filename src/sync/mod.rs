@@ -7,5 +7,6 @@
 //! to the same catalogue. This module holds what the targets see ([`snapshot`]) and the
 //! contract every target implements ([`target`]).
 
+pub mod glue;
 pub mod snapshot;
 pub mod target;

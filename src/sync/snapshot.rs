@@ -6,6 +6,8 @@ use crate::domain::{ProductFields, Version};
 
 /// One change a target must apply. Applying the same delivery twice must leave the target
 /// as applying it once (deliveries are at least once).
+// One delivery exists at a time per worker and is passed by reference: its size is irrelevant.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Delivery {
     /// Make the catalogue show this version of a live product.

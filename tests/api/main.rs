@@ -22,3 +22,5 @@ mod schemas;
 mod serve;
 mod storage;
 mod support;
+mod support_moto;
+mod sync_glue;

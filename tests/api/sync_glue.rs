@@ -613,7 +613,12 @@ async fn glue_descriptions_are_cut_to_glue_limits() {
         &long_table,
         &[
             ("a", "string", &long_column),
-            ("b", "string", "bell\u{7}and\u{0}nul, tab\tkept"),
+            (
+                "b",
+                "string",
+                "bell\u{7}and\u{0}nul, tab\tkept,\r\nnew line",
+            ),
+            ("c", "string", &"😀".repeat(200)),
         ],
     );
     let v1_0 = snapshot(&name, (1, 0), &long_product, vec![wide], &[]);
@@ -628,22 +633,29 @@ async fn glue_descriptions_are_cut_to_glue_limits() {
         .expect("the table");
     assert_eq!(shown.description, Some(long_table.clone()));
     assert_eq!(shown.columns[0].2, Some(long_column.clone()));
-    // Control characters Glue refuses become spaces; tab, CR and LF are allowed.
+    // Control characters Glue refuses become spaces; a comment keeps tabs but not line breaks.
     assert_eq!(
         shown.columns[1].2.as_deref(),
-        Some("bell and nul, tab\tkept")
+        Some("bell and nul, tab\tkept,  new line")
     );
+    // Glue counts UTF-16 code units: an emoji is two, so 127 of them fit in 255.
+    assert_eq!(shown.columns[2].2, Some("😀".repeat(127)));
 
     // Longer than Glue allows, as a future limit change in daap might send: cut on a char.
     let mut longer = v1_0.clone();
     longer.version.minor = 1;
-    longer.tables[0].schema.table_description = "ß".repeat(2100);
+    longer.tables[0].schema.table_description =
+        "line\r\n\tbreaks stay\n".to_owned() + &"ß".repeat(2100);
     longer.tables[0].schema.columns[0].description = "✓".repeat(300);
     publish(&target, &longer).await;
     let shown = get_table(client, &v1_0.database(), "wide")
         .await
         .expect("the table");
-    assert_eq!(shown.description, Some("ß".repeat(2048)));
+    let kept = "line\r\n\tbreaks stay\n";
+    assert_eq!(
+        shown.description,
+        Some(kept.to_owned() + &"ß".repeat(2048 - kept.chars().count()))
+    );
     assert_eq!(shown.columns[0].2, Some("✓".repeat(255)));
 }
 

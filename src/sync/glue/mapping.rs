@@ -15,9 +15,9 @@ use aws_sdk_glue::types::{
 use crate::domain::Id;
 use crate::sync::snapshot::{ProductSnapshot, TableSnapshot};
 
-/// Glue's limit on database and table descriptions (`DescriptionString`), in characters.
+/// Glue's limit on database and table descriptions, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 2048;
-/// Glue's limit on a column comment (`CommentString`), in characters.
+/// Glue's limit on a column comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 255;
 
 /// The partition column of every curated table: when the data was loaded
@@ -68,10 +68,6 @@ impl CuratedLocation {
     pub fn table(&self, product: &str, major: i32, table: &str) -> String {
         format!("{}/{product}/v{major}/{table}/", self.0)
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 /// The database daap wants for one major version.
@@ -117,7 +113,7 @@ pub fn database_spec(snapshot: &ProductSnapshot, curated: &CuratedLocation) -> D
     ];
     DatabaseSpec {
         name: snapshot.database(),
-        description: glue_text(&snapshot.fields.description, MAX_DESCRIPTION_CHARS),
+        description: glue_description(&snapshot.fields.description),
         location_uri: Some(curated.database(&snapshot.name, snapshot.version.major)),
         parameters: owned(parameters),
     }
@@ -136,7 +132,7 @@ pub fn table_spec(
         .map(|column| ColumnSpec {
             name: column.name.clone(),
             data_type: column.data_type.clone(),
-            comment: glue_text(&column.description, MAX_COMMENT_CHARS),
+            comment: glue_comment(&column.description),
         })
         .collect();
     let parameters = [
@@ -149,7 +145,7 @@ pub fn table_spec(
     ];
     TableSpec {
         name: table.name.clone(),
-        description: glue_text(&table.schema.table_description, MAX_DESCRIPTION_CHARS),
+        description: glue_description(&table.schema.table_description),
         table_type: Some(TABLE_TYPE.to_owned()),
         columns,
         partition_keys: vec![ColumnSpec {
@@ -170,15 +166,36 @@ fn owned<const N: usize>(pairs: [(&str, String); N]) -> HashMap<String, String> 
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
-/// `text` as Glue accepts it in a description or comment: characters Glue's pattern refuses
-/// (control characters other than tab, newline and carriage return; U+FFFE, U+FFFF) become
-/// spaces, and the text is cut to `max_chars` characters. An empty text is no text.
-pub fn glue_text(text: &str, max_chars: usize) -> Option<String> {
+/// `text` as Glue accepts it in a database or table description: at most
+/// [`MAX_DESCRIPTION_CHARS`], line breaks and tabs kept (see [`glue_text`]).
+pub fn glue_description(text: &str) -> Option<String> {
+    glue_text(text, MAX_DESCRIPTION_CHARS, true)
+}
+
+/// `text` as Glue accepts it in a column comment: at most [`MAX_COMMENT_CHARS`], on one line
+/// (Glue's pattern allows tabs but no line breaks; see [`glue_text`]).
+pub fn glue_comment(text: &str) -> Option<String> {
+    glue_text(text, MAX_COMMENT_CHARS, false)
+}
+
+/// `text` cut to what Glue accepts, or `None` for an empty text.
+///
+/// Glue's patterns refuse control characters other than tab (and, in descriptions, CR and
+/// LF), and U+FFFE/U+FFFF: those become spaces rather than failing the delivery. The length is
+/// counted as Glue (a Java service) counts it, in UTF-16 code units: the same as characters
+/// except that a character outside the Basic Multilingual Plane (most emoji) counts twice. The
+/// cut is always between two characters.
+pub fn glue_text(text: &str, max_units: usize, multi_line: bool) -> Option<String> {
+    let mut units = 0;
     let cleaned: String = text
         .chars()
-        .take(max_chars)
+        .take_while(|c| {
+            units += c.len_utf16();
+            units <= max_units
+        })
         .map(|c| {
-            let allowed = matches!(c, '\t' | '\n' | '\r')
+            let allowed = c == '\t'
+                || (multi_line && matches!(c, '\n' | '\r'))
                 || (!c.is_control() && c != '\u{FFFE}' && c != '\u{FFFF}');
             if allowed { c } else { ' ' }
         })

@@ -15,7 +15,7 @@
 //! - deleting something already gone succeeds.
 
 mod client;
-pub mod mapping;
+mod mapping;
 
 use std::collections::HashMap;
 use std::time::Duration;

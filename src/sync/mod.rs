@@ -10,6 +10,7 @@
 pub mod config;
 pub mod datahub;
 pub mod load;
+pub mod glue;
 pub mod snapshot;
 pub mod target;
 pub mod worker;

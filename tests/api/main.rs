@@ -1,6 +1,5 @@
 //! The one integration-test binary: every test goes through the real router against a real
 //! PostgreSQL database of its own.
-
 mod auth_tokens;
 mod authorization;
 mod column_types;
@@ -24,5 +23,7 @@ mod schemas;
 mod serve;
 mod storage;
 mod support;
+mod support_moto;
 mod sync_datahub;
 mod sync_outbox;
+mod sync_glue;

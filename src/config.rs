@@ -32,6 +32,11 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
+    /// Deliver queued changes to the configured catalogues (Glue, DataHub) without serving
+    /// HTTP: for a separate worker deployment.
+    Worker(Box<crate::sync::commands::WorkerArgs>),
+    /// Inspect and repair catalogue sync: `status`, `retry`, `reconcile`.
+    Sync(crate::sync::commands::SyncCommandArgs),
 }
 
 /// Where the database is.

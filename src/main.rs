@@ -9,6 +9,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let log_format = match &cli.command {
         Command::Serve(args) => args.log_format,
+        Command::Worker(args) => args.log_format,
         _ => LogFormat::Text,
     };
     init_tracing(log_format);
@@ -32,6 +33,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
+        Command::Worker(args) => daap::sync::commands::run_worker(*args).await,
+        Command::Sync(args) => daap::sync::commands::run_sync(args).await,
         Command::Openapi => {
             let document = daap::http::openapi().to_pretty_json()?;
             println!("{document}");

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use tokio::sync::watch;
 
 use crate::auth::{TokenValidator, http_client};
 use crate::authz::Policy;
@@ -86,17 +87,51 @@ async fn run(
         docs: Arc::new(args.docs_settings()),
     };
     let purge = tokio::spawn(purge_idempotency_records(database.pool.clone()));
+    let (stop, stopped) = watch::channel(false);
+    let signal = tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let sync_worker = start_sync_worker(args, database, stopped.clone()).await?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("could not listen on {}", args.bind))?;
     tracing::info!(address = %listener.local_addr()?, "daap is serving HTTP");
+    let mut http_stopped = stopped;
     axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            let _ = http_stopped.wait_for(|stop| *stop).await;
+        })
         .await
         .context("the HTTP server failed")?;
+    if let Some(sync_worker) = sync_worker {
+        // Finishes the deliveries in flight (each bounded by its timeout), releases leases.
+        let _ = sync_worker.await;
+    }
+    signal.abort();
     purge.abort();
     tracing::info!("daap stopped");
     Ok(())
+}
+
+/// Run the catalogue sync workers in this process, when a catalogue is configured and no
+/// separate `daap worker` deployment is meant to deliver.
+async fn start_sync_worker(
+    args: &ServeArgs,
+    database: &Database,
+    stopped: watch::Receiver<bool>,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    let targets = crate::sync::setup::targets(&args.sync).await?;
+    if targets.is_empty() || !args.sync.sync_worker {
+        return Ok(None);
+    }
+    let settings = crate::sync::setup::worker_settings(&args.sync);
+    Ok(Some(tokio::spawn(crate::sync::worker::run(
+        database.pool.clone(),
+        targets,
+        settings,
+        stopped,
+    ))))
 }
 
 /// Delete expired idempotency records in the background, in small batches so that it never
@@ -123,7 +158,7 @@ async fn purge_idempotency_records(pool: sqlx::PgPool) {
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what Kubernetes sends), so in-flight requests can finish.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -227,3 +227,32 @@ pub async fn queue_figures(pool: &PgPool) -> Result<Vec<QueueFigures>, sqlx::Err
     .fetch_all(pool)
     .await
 }
+
+/// A parked backlog, for `daap sync status`.
+#[derive(Debug, Clone)]
+pub struct ParkedRow {
+    pub name: String,
+    pub target: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+pub async fn parked(pool: &PgPool, targets: &[&str]) -> Result<Vec<ParkedRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ParkedRow,
+        r#"SELECT name, target, attempts, last_error
+           FROM sync_state
+           WHERE parked AND target = ANY($1::text[])
+           ORDER BY name, target"#,
+        targets as &[&str],
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// How many live products there are (what a reconcile would queue per target).
+pub async fn live_products(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM data_products WHERE deleted_at IS NULL"#)
+        .fetch_one(pool)
+        .await
+}

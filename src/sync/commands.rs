@@ -117,7 +117,11 @@ async fn sync_action(database: &Database, action: &SyncAction) -> anyhow::Result
         SyncAction::Status { target } => {
             let wanted = TargetArg::names(*target);
             let figures = outbox::queue_figures(pool).await?;
-            writeln!(out, "{:<8} {:>8} {:>7}  oldest pending", "target", "pending", "parked")?;
+            writeln!(
+                out,
+                "{:<8} {:>8} {:>7}  oldest pending",
+                "target", "pending", "parked"
+            )?;
             for name in &wanted {
                 let row = figures.iter().find(|f| f.target == *name);
                 let (pending, parked) = row.map_or((0, 0), |f| (f.pending, f.parked));

@@ -7,10 +7,12 @@
 //! to the same catalogue. This module holds what the targets see ([`snapshot`]) and the
 //! contract every target implements ([`target`]).
 
+pub mod commands;
 pub mod config;
 pub mod datahub;
-pub mod load;
 pub mod glue;
+pub mod load;
+pub mod setup;
 pub mod snapshot;
 pub mod target;
 pub mod worker;

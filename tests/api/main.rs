@@ -25,5 +25,5 @@ mod storage;
 mod support;
 mod support_moto;
 mod sync_datahub;
-mod sync_outbox;
 mod sync_glue;
+mod sync_outbox;

@@ -20,6 +20,8 @@ pub struct Claimed {
     /// The state to deliver: this version, or (when `remove`) the product's removal.
     pub wanted_seq: i32,
     pub remove: bool,
+    /// The last version the target acknowledged (0: none).
+    pub synced_seq: i32,
     /// Failed attempts so far.
     pub attempts: i32,
 }
@@ -51,7 +53,7 @@ pub async fn claim(
                  LIMIT 1
                  FOR UPDATE SKIP LOCKED) due
            WHERE s.product_id = due.product_id AND s.target = due.target
-           RETURNING s.product_id, s.target, s.wanted_seq, s.remove, s.attempts"#,
+           RETURNING s.product_id, s.target, s.wanted_seq, s.remove, s.synced_seq, s.attempts"#,
         worker,
         lease.as_millis() as i64,
         targets as &[&str],
@@ -60,13 +62,15 @@ pub async fn claim(
     .await
 }
 
-/// Record that `claimed` was delivered: the target now shows `wanted_seq`. Changes that
-/// arrived meanwhile stay pending (and are due at once). `false`: the lease was lost (it ran
-/// out and another worker took over), so nothing was recorded.
+/// Record that the target now shows version `seq` of `claimed`'s product (its `wanted_seq`, or
+/// a step on the way, see [`catch_up`]), and give up the lease. Changes that arrived meanwhile
+/// stay pending (and are due at once). `false`: the lease was lost (it ran out and another
+/// worker took over), so nothing was recorded.
 pub async fn delivered(
     pool: &PgPool,
     worker: &str,
     claimed: &Claimed,
+    seq: i32,
 ) -> Result<bool, sqlx::Error> {
     let updated = sqlx::query!(
         r#"UPDATE sync_state s
@@ -80,11 +84,64 @@ pub async fn delivered(
         claimed.product_id,
         claimed.target,
         worker,
-        claimed.wanted_seq,
+        seq,
     )
     .execute(pool)
     .await?;
     Ok(updated.rows_affected() == 1)
+}
+
+/// Record progress on the way to `claimed.wanted_seq` and keep the lease: the target now
+/// shows version `seq`.
+pub async fn advanced(
+    pool: &PgPool,
+    worker: &str,
+    claimed: &Claimed,
+    seq: i32,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query!(
+        r#"UPDATE sync_state s
+           SET synced_seq = GREATEST(s.synced_seq, $4), synced_at = now(),
+               pending_since = COALESCE((SELECT v.created_at FROM data_product_versions v
+                                         WHERE v.product_id = s.product_id AND v.seq = $4 + 1),
+                                        s.pending_since)
+           WHERE s.product_id = $1 AND s.target = $2 AND s.lease_owner = $3"#,
+        claimed.product_id,
+        claimed.target,
+        worker,
+        seq,
+    )
+    .execute(pool)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// The versions to deliver, in order, to bring a target from `synced_seq` to `wanted_seq`:
+/// the last version of every major in between (each major has its own Glue database and
+/// DataHub container, which must exist with that major's final state even when the backlog
+/// skipped it), then `wanted_seq` itself.
+pub async fn catch_up(
+    conn: &mut PgConnection,
+    product_id: i64,
+    synced_seq: i32,
+    wanted_seq: i32,
+) -> Result<Vec<i32>, sqlx::Error> {
+    let mut steps = sqlx::query_scalar!(
+        r#"SELECT max(v.seq) AS "seq!"
+           FROM data_product_versions v
+           WHERE v.product_id = $1 AND v.seq > $2 AND v.seq < $3
+             AND v.major < (SELECT w.major FROM data_product_versions w
+                            WHERE w.product_id = $1 AND w.seq = $3)
+           GROUP BY v.major
+           ORDER BY 1"#,
+        product_id,
+        synced_seq,
+        wanted_seq
+    )
+    .fetch_all(conn)
+    .await?;
+    steps.push(wanted_seq);
+    Ok(steps)
 }
 
 /// Record a failed attempt: try again after `retry_in` (jittered by up to half, so that many

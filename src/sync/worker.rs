@@ -162,9 +162,11 @@ async fn deliver(
     id: &str,
     claimed: Claimed,
 ) {
-    let outcome = attempt(pool, targets, settings, &claimed).await;
+    let outcome = attempt(pool, targets, settings, id, &claimed).await;
     let recorded = match &outcome {
-        Ok(()) => outbox::delivered(pool, id, &claimed).await.map(|_| ()),
+        Ok(()) => outbox::delivered(pool, id, &claimed, claimed.wanted_seq)
+            .await
+            .map(|_| ()),
         Err(error) => {
             let attempts = claimed.attempts + 1;
             let park = match error {
@@ -197,28 +199,59 @@ async fn deliver(
     }
 }
 
+/// Bring the target from the claim's synced version to its wanted one: the final state of
+/// every major the backlog skipped, then the wanted state (or the removal). Progress is
+/// recorded after each step, so a failure resumes where it stopped.
 async fn attempt(
     pool: &PgPool,
     targets: &Targets,
     settings: &WorkerSettings,
+    id: &str,
     claimed: &Claimed,
 ) -> Result<(), DeliveryError> {
     let target = TargetName::parse(&claimed.target)
         .and_then(|name| targets.0.get(&name))
         .ok_or_else(|| DeliveryError::Permanent(format!("unknown target {}", claimed.target)))?;
-    let mut conn = pool
-        .acquire()
+    let steps = if claimed.remove {
+        vec![claimed.wanted_seq]
+    } else {
+        let mut conn = pool.acquire().await.map_err(database)?;
+        outbox::catch_up(
+            &mut conn,
+            claimed.product_id,
+            claimed.synced_seq,
+            claimed.wanted_seq,
+        )
         .await
-        .map_err(|error| DeliveryError::Transient(format!("database: {error}")))?;
-    let delivery = load::delivery(
-        &mut conn,
-        claimed.product_id,
-        claimed.wanted_seq,
-        claimed.remove,
-    )
-    .await
-    .map_err(|error| DeliveryError::Transient(format!("database: {error}")))?
-    .ok_or_else(|| DeliveryError::Permanent("the product version no longer exists".into()))?;
+        .map_err(database)?
+    };
+    let (last, skipped) = steps.split_last().expect("at least the wanted version");
+    for &seq in skipped {
+        deliver_version(pool, target.as_ref(), settings, claimed, seq).await?;
+        outbox::advanced(pool, id, claimed, seq)
+            .await
+            .map_err(database)?;
+    }
+    deliver_version(pool, target.as_ref(), settings, claimed, *last).await
+}
+
+fn database(error: sqlx::Error) -> DeliveryError {
+    DeliveryError::Transient(format!("database: {error}"))
+}
+
+/// Build and apply the delivery for version `seq` (or the removal).
+async fn deliver_version(
+    pool: &PgPool,
+    target: &dyn Target,
+    settings: &WorkerSettings,
+    claimed: &Claimed,
+    seq: i32,
+) -> Result<(), DeliveryError> {
+    let mut conn = pool.acquire().await.map_err(database)?;
+    let delivery = load::delivery(&mut conn, claimed.product_id, seq, claimed.remove)
+        .await
+        .map_err(database)?
+        .ok_or_else(|| DeliveryError::Permanent("the product version no longer exists".into()))?;
     drop(conn);
     let timeout = settings.delivery_timeout;
     match tokio::time::timeout(timeout, target.apply(&delivery, timeout)).await {

@@ -117,6 +117,11 @@ impl FakeGms {
         self.state().forced = Some((status, message.to_owned()));
     }
 
+    /// Answer normally again after [`FakeGms::force`].
+    pub fn recover(&self) {
+        self.state().forced = None;
+    }
+
     /// Wait this long before answering each later request.
     pub fn delay(&self, delay: Duration) {
         self.state().delay = Some(delay);

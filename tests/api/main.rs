@@ -27,3 +27,4 @@ mod support_moto;
 mod sync_datahub;
 mod sync_glue;
 mod sync_outbox;
+mod sync_processes;

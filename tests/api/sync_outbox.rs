@@ -387,3 +387,37 @@ async fn the_sync_status_of_an_unknown_product_is_a_404() {
     assert_eq!(status.body["targets"][0]["pending"], 1);
     assert_eq!(status.body["targets"][0]["syncedVersion"], Value::Null);
 }
+
+#[tokio::test]
+async fn a_backlog_across_majors_delivers_each_skipped_major_final_state_first() {
+    let app = glue_app().await;
+    app.register(&product("prisons")).await;
+    app.post("/v1/schemas/dp:prisons:incidents", &table(&[("id", "int")]))
+        .await;
+    app.put(
+        "/v1/schemas/dp:prisons:incidents",
+        &table(&[("id", "bigint")]),
+    )
+    .await;
+    app.post("/v1/schemas/dp:prisons:cells", &table(&[("id", "int")]))
+        .await;
+    app.delete("/v1/schemas/dp:prisons:incidents").await;
+    let mut fields = product_fields("prisons");
+    fields["description"] = json!("Changed");
+    app.put("/v1/data-products/dp:prisons", &fields).await;
+
+    // Nothing was delivered yet: v1 ended at v1.1, v2 at v2.1, and the wanted state is v3.1.
+    let recorder = Arc::new(Recorder::default());
+    let worker = RunningWorker::start(&app, &recorder, fast_worker());
+    let status = wait_synced(&app, "dp:prisons").await;
+    worker.stop().await;
+    assert_eq!(status["targets"][0]["syncedVersion"], "v3.1");
+    assert_eq!(
+        *recorder.delivered.lock().unwrap(),
+        [
+            "prisons v1.1 [\"incidents\"]",
+            "prisons v2.1 [\"cells\", \"incidents\"]",
+            "prisons v3.1 [\"cells\"]",
+        ]
+    );
+}

@@ -14,8 +14,9 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode
 use daap::auth::TokenValidator;
 use daap::authz::Policy;
 use daap::domain::product::MetadataPolicy;
-use daap::http::{AppState, DocsSettings, WriteSettings, app};
+use daap::http::{AppState, WriteSettings, app};
 use daap::localpg::LocalPostgres;
+use daap::openapi::DocsSettings;
 use daap::store::pool::{MIGRATOR, PoolSettings, connect};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};

@@ -11,6 +11,8 @@ mod errors;
 mod health;
 mod idempotency;
 mod openapi;
+mod openapi_bodies;
+mod openapi_parameters;
 mod product_head;
 mod products_delete;
 mod products_get;

@@ -5,7 +5,7 @@ use axum::http::{Method, StatusCode};
 use daap::authz::Policy;
 use serde_json::{Value, json};
 
-use crate::auth_tokens::{
+use crate::support::identity_provider::{
     FakeIdp, PIPELINE_CLIENT_ID, USER_OID, key_a, machine_claims, user_claims, with,
 };
 use crate::support::{TestApp, TestResponse, product, product_fields};

@@ -1,6 +1,8 @@
 //! The one integration-test binary: every test goes through the real router against a real
 //! PostgreSQL database of its own.
 
+mod auth_keys;
+mod auth_token_refusals;
 mod auth_tokens;
 mod authorization;
 mod column_types;

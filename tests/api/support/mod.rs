@@ -7,10 +7,12 @@
 //!
 //! - `database`: the PostgreSQL server and the databases of this process;
 //! - `app`: [`TestApp`], one daap with its own database, and the [`TestResponse`]s it gives;
+//! - `identity_provider`: a fake OpenID Connect provider, RSA test keys and token claims;
 //! - below: request bodies many tests start from.
 
 mod app;
 mod database;
+pub mod identity_provider;
 
 use serde_json::{Value, json};
 

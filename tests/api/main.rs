@@ -4,6 +4,7 @@
 mod auth_keys;
 mod auth_token_refusals;
 mod auth_tokens;
+mod authentication;
 mod authorization;
 mod column_types;
 mod concurrency;

@@ -8,9 +8,11 @@
 //! - `database`: the PostgreSQL server and the databases of this process;
 //! - `app`: [`TestApp`], one daap with its own database, and the [`TestResponse`]s it gives;
 //! - `identity_provider`: a fake OpenID Connect provider, RSA test keys and token claims;
+//! - `callers`: who calls a daap that checks tokens, with which token;
 //! - below: request bodies many tests start from.
 
 mod app;
+pub mod callers;
 mod database;
 pub mod identity_provider;
 

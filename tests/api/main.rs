@@ -23,6 +23,7 @@ mod products_list;
 mod products_register;
 mod products_update;
 mod products_versions;
+mod schema_versioning;
 mod schemas;
 mod serve;
 mod storage;

@@ -9,12 +9,14 @@
 //! - `app`: [`TestApp`], one daap with its own database, and the [`TestResponse`]s it gives;
 //! - `identity_provider`: a fake OpenID Connect provider, RSA test keys and token claims;
 //! - `callers`: who calls a daap that checks tokens, with which token;
+//! - `tables`: the product `prisons` with its table `incidents`, for schema tests;
 //! - below: request bodies many tests start from.
 
 mod app;
 pub mod callers;
 mod database;
 pub mod identity_provider;
+pub mod tables;
 
 use serde_json::{Value, json};
 

@@ -6,6 +6,7 @@ mod auth_token_refusals;
 mod auth_tokens;
 mod authentication;
 mod authorization;
+mod column_type_spellings;
 mod column_types;
 mod concurrency;
 mod conditional;

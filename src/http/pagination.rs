@@ -84,8 +84,17 @@ impl<'de, F: DeserializeOwned> Deserialize<'de> for Paged<F> {
         let (page, filter): (Vec<_>, Vec<_>) = pairs
             .into_iter()
             .partition(|(name, _)| PageQuery::NAMES.contains(&name.as_str()));
+        let filter = reparse(filter).map_err(|why| {
+            // The list's own parameters name the others it expects; add the page's.
+            let page = PageQuery::NAMES.map(|name| format!("`{name}`")).join(", ");
+            if why.starts_with("unknown field") {
+                D::Error::custom(format!("{why} (or {page})"))
+            } else {
+                D::Error::custom(why)
+            }
+        })?;
         Ok(Self {
-            filter: reparse(filter).map_err(D::Error::custom)?,
+            filter,
             page: reparse(page).map_err(D::Error::custom)?,
         })
     }

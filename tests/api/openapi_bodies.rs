@@ -164,7 +164,8 @@ fn full_body(body: Body, name: &str) -> Value {
     value
 }
 
-/// Every property name the document uses anywhere, as candidates a parser might read.
+/// Every property name the document uses anywhere, as candidates a parser might read (a field
+/// a parser reads but the document names nowhere would go unnoticed: it is not guessed).
 fn every_property_name(document: &Value, names: &mut BTreeSet<String>) {
     match document {
         Value::Object(object) => {

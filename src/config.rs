@@ -9,8 +9,9 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::auth::{AuthConfig, RoleNames};
 use crate::domain::product::MetadataPolicy;
+use crate::http::WriteSettings;
 use crate::http::idempotency::IdempotencySettings;
-use crate::http::{DocsSettings, DocsSignIn, WriteSettings};
+use crate::openapi::{DocsSettings, DocsSignIn};
 use crate::store::pool::PoolSettings;
 
 #[derive(Debug, Parser)]

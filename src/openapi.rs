@@ -1,5 +1,7 @@
-//! The OpenAPI document's top level; paths and schemas are collected from the handlers by
-//! `utoipa-axum` as the routes are declared (`http::routes`).
+//! The OpenAPI document's top level, and how Swagger UI signs users in; paths and schemas are
+//! collected from the handlers by `utoipa-axum` as the routes are declared (`http::routes`).
+//!
+//! Nothing here depends on the HTTP layer: `http` uses this module, never the reverse.
 
 use utoipa::OpenApi;
 
@@ -19,6 +21,25 @@ use utoipa::OpenApi;
     components(schemas(crate::error::Problem, crate::error::FieldError))
 )]
 pub struct ApiDoc;
+
+/// How Swagger UI at `/docs` signs users in.
+#[derive(Debug, Clone, Default)]
+pub struct DocsSettings {
+    pub sign_in: Option<DocsSignIn>,
+}
+
+/// The authorization-code flow with PKCE, for a single-page app registration: no client
+/// secret ever reaches the browser.
+#[derive(Debug, Clone)]
+pub struct DocsSignIn {
+    /// Client id of the UI's app registration.
+    pub client_id: String,
+    /// Scopes to ask for, e.g. `api://<API client id>/user_impersonation`.
+    pub scopes: Vec<String>,
+    /// Base of the `/authorize` and `/token` endpoints, e.g.
+    /// `https://login.microsoftonline.com/<tenant>/oauth2/v2.0`.
+    pub authority: Option<String>,
+}
 
 /// Adds bearer-token security to every `/v1` operation, with the 401 and 403 answers that come
 /// with it, so the document says what the middleware enforces. Applied once the routes are
@@ -91,7 +112,7 @@ impl utoipa::Modify for BearerSecurity {
 }
 
 /// Describe Swagger UI's sign-in (authorization code with PKCE) in the served document.
-pub fn add_sign_in(openapi: &mut utoipa::openapi::OpenApi, sign_in: &crate::http::DocsSignIn) {
+pub fn add_sign_in(openapi: &mut utoipa::openapi::OpenApi, sign_in: &DocsSignIn) {
     use utoipa::openapi::security::{
         AuthorizationCode, Flow, OAuth2, Scopes, SecurityRequirement, SecurityScheme,
     };

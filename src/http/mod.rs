@@ -31,7 +31,7 @@ use crate::auth::TokenValidator;
 use crate::authz::Policy;
 use crate::domain::product::MetadataPolicy;
 use crate::error::ApiError;
-use crate::openapi::ApiDoc;
+use crate::openapi::{ApiDoc, DocsSettings};
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -47,25 +47,6 @@ pub struct AppState {
     /// Who may do what.
     pub authz: Arc<Policy>,
     pub docs: Arc<DocsSettings>,
-}
-
-/// How Swagger UI at `/docs` signs users in.
-#[derive(Debug, Clone, Default)]
-pub struct DocsSettings {
-    pub sign_in: Option<DocsSignIn>,
-}
-
-/// The authorization-code flow with PKCE, for a single-page app registration: no client
-/// secret ever reaches the browser.
-#[derive(Debug, Clone)]
-pub struct DocsSignIn {
-    /// Client id of the UI's app registration.
-    pub client_id: String,
-    /// Scopes to ask for, e.g. `api://<API client id>/user_impersonation`.
-    pub scopes: Vec<String>,
-    /// Base of the `/authorize` and `/token` endpoints, e.g.
-    /// `https://login.microsoftonline.com/<tenant>/oauth2/v2.0`.
-    pub authority: Option<String>,
 }
 
 /// How writes behave in this deployment.

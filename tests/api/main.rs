@@ -1,8 +1,12 @@
 //! The one integration-test binary: every test goes through the real router against a real
 //! PostgreSQL database of its own.
 
+mod auth_keys;
+mod auth_token_refusals;
 mod auth_tokens;
+mod authentication;
 mod authorization;
+mod column_type_spellings;
 mod column_types;
 mod concurrency;
 mod conditional;
@@ -12,6 +16,8 @@ mod fake_gms;
 mod health;
 mod idempotency;
 mod openapi;
+mod openapi_bodies;
+mod openapi_parameters;
 mod product_head;
 mod products_delete;
 mod products_get;
@@ -20,6 +26,7 @@ mod products_register;
 mod products_update;
 mod products_versions;
 mod request_log;
+mod schema_versioning;
 mod schemas;
 mod serve;
 mod storage;

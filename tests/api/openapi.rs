@@ -73,8 +73,8 @@ async fn the_document_and_swagger_ui_are_served() {
 
 #[tokio::test]
 async fn swagger_ui_signs_in_with_the_authorization_code_flow_and_pkce_when_configured() {
-    let app = TestApp::with_docs(daap::http::DocsSettings {
-        sign_in: Some(daap::http::DocsSignIn {
+    let app = TestApp::with_docs(daap::openapi::DocsSettings {
+        sign_in: Some(daap::openapi::DocsSignIn {
             client_id: "a61d5f0e-2c3b-4e8f-9a7d-1b2c3d4e5f60".to_owned(),
             scopes: vec!["api://3f2a9c1e/user_impersonation".to_owned()],
             authority: Some("https://login.microsoftonline.com/tenant-id/oauth2/v2.0".to_owned()),

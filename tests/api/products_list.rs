@@ -145,3 +145,26 @@ async fn invalid_list_parameters_are_400s() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn an_unknown_list_parameter_is_named_with_every_parameter_the_lists_take() {
+    let app = TestApp::new().await;
+    let list = app.get("/v1/data-products?colour=blue").await;
+    let detail = list.assert_problem(StatusCode::BAD_REQUEST)["detail"]
+        .as_str()
+        .unwrap();
+    for name in [
+        "colour", "domain", "status", "owner", "q", "limit", "cursor",
+    ] {
+        assert!(detail.contains(&format!("`{name}`")), "{detail}");
+    }
+    let versions = app
+        .get("/v1/data-products/dp:prisons/versions?colour=blue")
+        .await;
+    let detail = versions.assert_problem(StatusCode::BAD_REQUEST)["detail"]
+        .as_str()
+        .unwrap();
+    for name in ["colour", "limit", "cursor"] {
+        assert!(detail.contains(&format!("`{name}`")), "{detail}");
+    }
+}

@@ -10,13 +10,16 @@ use utoipa::{IntoParams, ToSchema};
 use crate::domain::changes::{ChangeSet, TableChangeEntry, TableChangeKind};
 use crate::domain::table::{ChangeBump, TableChange};
 use crate::domain::{ProductRef, Version};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::extract::ApiQuery;
-use crate::http::responses::ServerErrors;
+use crate::http::responses::{
+    FromAfterTo, MalformedId, MalformedQuery, NoSuchProduct, NoSuchVersion, Problems, ServerErrors,
+};
 use crate::store::products::{self, ProductVersionRow};
 use crate::store::tables;
 
+use super::json::ProductIdParam;
 use super::parse_id;
 use crate::http::write::product_not_found;
 
@@ -53,13 +56,12 @@ pub struct ProductChanges {
     operation_id = "get_data_product_changes",
     tag = "data products",
     params(
-        ("id" = String, Path, description = "`dp:<name>` or `dp:<name>:v<M>.<m>`", example = "dp:hmpps_use_of_force", pattern = r"^dp:[a-z][a-z0-9_]{0,62}(:v[1-9][0-9]{0,8}\\.(0|[1-9][0-9]{0,8}))?$"),
+        ProductIdParam,
         ChangesQuery,
     ),
     responses(
         (status = 200, description = "The differences", body = ProductChanges),
-        (status = 400, description = "Malformed id or version, or `from` after `to`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such product or version", body = Problem, content_type = "application/problem+json"),
+        Problems<(MalformedId, MalformedQuery, FromAfterTo, NoSuchProduct, NoSuchVersion)>,
         ServerErrors,
     )
 )]

@@ -7,13 +7,16 @@ use axum::response::Response;
 use crate::authz::Action;
 use crate::domain::ProductRef;
 use crate::domain::product::NewProduct;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::JsonBody;
 use crate::http::idempotency::IdempotencyKey;
 use crate::http::preconditions::if_none_match_star;
-use crate::http::responses::{BodyErrors, ServerErrors};
+use crate::http::responses::{
+    BodyErrors, IdempotencyKeyInFlight, IdempotencyKeyReused, IfNoneMatchNameTaken, InvalidFields,
+    MalformedIdempotencyKey, MalformedJson, NameTaken, Problems, ServerErrors,
+};
 use crate::http::write::{self, Applied, ChangeFuture, Effect, Idempotent, VersionWriter};
 use crate::store::StoreError;
 
@@ -37,11 +40,16 @@ use super::product_response;
         (status = 201, description = "Registered", body = DataProduct,
             headers(("ETag" = String, description = "Entity tag of v1.0"),
                     ("Location" = String, description = "URL of the new product"))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A product of that name is already registered, or a request with this idempotency key is still running (see `Retry-After`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-None-Match: *` and the name is taken", body = Problem, content_type = "application/problem+json"),
+        Problems<(
+            MalformedJson,
+            MalformedIdempotencyKey,
+            NameTaken,
+            IdempotencyKeyInFlight,
+            IfNoneMatchNameTaken,
+            InvalidFields,
+            IdempotencyKeyReused,
+        )>,
         BodyErrors,
-        (status = 422, description = "Invalid fields (all of them listed in `errors`), or an idempotency key reused for a different request", body = Problem, content_type = "application/problem+json"),
         ServerErrors,
     )
 )]

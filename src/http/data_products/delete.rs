@@ -6,16 +6,20 @@ use axum::response::{IntoResponse, Response};
 
 use crate::authz::Action;
 use crate::domain::ProductRef;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::preconditions::{check_if_match, require_if_match};
-use crate::http::responses::{IfMatchRequired, ServerErrors};
+use crate::http::responses::{
+    IfMatchFailed, IfMatchRequired, MalformedId, NoSuchProduct, NotLatestVersion, Problems,
+    ServerErrors,
+};
 use crate::http::write::{
     self, Applied, ChangeFuture, Effect, ProductChange, VersionWriter, WritePlan, ensure_latest,
 };
 use crate::store::products::ProductVersionRow;
 
+use super::json::LatestProductIdParam;
 use super::{etag_of, parse_id};
 
 /// Delete a data product
@@ -28,15 +32,12 @@ use super::{etag_of, parse_id};
     operation_id = "delete_data_product",
     tag = "data products",
     params(
-        ("id" = String, Path, description = "`dp:<name>`, or `dp:<name>:v<M>.<m>` naming the latest version", example = "dp:hmpps_use_of_force", pattern = r"^dp:[a-z][a-z0-9_]{0,62}(:v[1-9][0-9]{0,8}\\.(0|[1-9][0-9]{0,8}))?$"),
+        LatestProductIdParam,
         ("If-Match" = Option<String>, Header, description = "Only delete if the current entity tag matches"),
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The id names a version that is not the latest", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match the current version", body = Problem, content_type = "application/problem+json"),
+        Problems<(MalformedId, NoSuchProduct, NotLatestVersion, IfMatchFailed)>,
         IfMatchRequired,
         ServerErrors,
     )

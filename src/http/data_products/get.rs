@@ -4,13 +4,13 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::preconditions::{if_none_match_hits, not_modified};
-use crate::http::responses::ServerErrors;
+use crate::http::responses::{MalformedId, NoSuchProduct, NoSuchVersion, Problems, ServerErrors};
 use crate::store::products;
 
-use super::json::DataProduct;
+use super::json::{DataProduct, ProductIdParam};
 use super::{etag_of, find_product, parse_id, product_response};
 use crate::http::write::product_not_found;
 
@@ -24,15 +24,14 @@ use crate::http::write::product_not_found;
     operation_id = "get_data_product",
     tag = "data products",
     params(
-        ("id" = String, Path, description = "`dp:<name>` or `dp:<name>:v<M>.<m>`", example = "dp:hmpps_use_of_force", pattern = r"^dp:[a-z][a-z0-9_]{0,62}(:v[1-9][0-9]{0,8}\\.(0|[1-9][0-9]{0,8}))?$"),
+        ProductIdParam,
         ("If-None-Match" = Option<String>, Header, description = "Answer 304 if the entity tag still matches"),
     ),
     responses(
         (status = 200, description = "The product", body = DataProduct,
             headers(("ETag" = String, description = "Entity tag of this version"))),
         (status = 304, description = "Not modified since the given entity tag"),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such product or version", body = Problem, content_type = "application/problem+json"),
+        Problems<(MalformedId, NoSuchProduct, NoSuchVersion)>,
         ServerErrors,
     )
 )]

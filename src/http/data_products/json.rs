@@ -1,14 +1,19 @@
-//! Request and response bodies of the data product endpoints, as documented in OpenAPI.
+//! Request and response bodies of the data product endpoints, as documented in OpenAPI, and
+//! their `{id}` path parameters.
 //!
 //! Request bodies are validated by `domain::product` (which reports every problem at once);
-//! the request structs here exist to describe them in the OpenAPI document.
+//! the request structs here exist to describe them in the OpenAPI document. Likewise the path
+//! parameter types: handlers take the `{id}` as a string and parse it with `ProductRef::parse`.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use utoipa::ToSchema;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::{ObjectBuilder, Required, Type};
+use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::name::MAX_NAME_LEN;
 use crate::domain::table::ChangeBump;
 use crate::domain::{Bump, ChangeSet, DataProductName, Id, ProductRef, Status, Version};
 use crate::store::products::ProductVersionRow;
@@ -267,4 +272,73 @@ pub struct VersionPage {
     /// Relative URL of the next (older) page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_link: Option<String>,
+}
+
+/// The `{id}` of an operation that reads one version of a product.
+pub struct ProductIdParam;
+
+impl IntoParams for ProductIdParam {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        product_id_parameter(
+            "`dp:<name>` (the latest version) or `dp:<name>:v<M>.<m>` (that version)",
+        )
+    }
+}
+
+/// The `{id}` of a write: a versioned id is only accepted for the latest version (as a
+/// precondition), since old versions are immutable.
+pub struct LatestProductIdParam;
+
+impl IntoParams for LatestProductIdParam {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        product_id_parameter("`dp:<name>`, or `dp:<name>:v<M>.<m>` naming the latest version")
+    }
+}
+
+/// The `{id}` of an operation on the product as a whole (its history): the version of a
+/// versioned id is ignored.
+pub struct AnyVersionProductIdParam;
+
+impl IntoParams for AnyVersionProductIdParam {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        product_id_parameter("`dp:<name>` (a versioned id is accepted and names the same product)")
+    }
+}
+
+/// Major version numbers as `Version` parses them: decimals from 1 to `i32::MAX` (2147483647)
+/// without leading zeros. Any of up to nine digits; of ten, those that start like 2147483647
+/// up to some digit, have a smaller digit there, and then any.
+const MAJOR_PATTERN: &str = "[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|\
+                             214[0-6][0-9]{6}|2147[0-3][0-9]{5}|21474[0-7][0-9]{4}|\
+                             214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|\
+                             214748364[0-7]";
+
+/// What `ProductRef::parse` accepts, unanchored: `dp:<name>` with an optional `:v<M>.<m>`.
+/// Table ids extend it.
+pub fn product_id_pattern() -> String {
+    format!(
+        r"dp:[a-z][a-z0-9_]{{0,{name_rest}}}(:v({MAJOR_PATTERN})\.(0|{MAJOR_PATTERN}))?",
+        name_rest = MAX_NAME_LEN - 1
+    )
+}
+
+fn product_id_parameter(description: &str) -> Vec<Parameter> {
+    let pattern = format!("^{}$", product_id_pattern());
+    vec![id_parameter(description, &pattern, "dp:hmpps_use_of_force")]
+}
+
+/// A required `{id}` path parameter: a string matching `pattern`.
+pub fn id_parameter(description: &str, pattern: &str, example: &str) -> Parameter {
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(pattern))
+        .build();
+    ParameterBuilder::new()
+        .name("id")
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some(description))
+        .schema(Some(schema))
+        .example(Some(serde_json::Value::from(example)))
+        .build()
 }

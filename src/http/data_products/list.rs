@@ -7,16 +7,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::domain::Status;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::extract::ApiQuery;
-use crate::http::pagination::{decode_cursor, encode_cursor, page_size};
-use crate::http::responses::ServerErrors;
+use crate::http::pagination::{PageQuery, Paged};
+use crate::http::responses::{MalformedCursor, MalformedQuery, Problems, ServerErrors};
 use crate::store::products::{self, ListFilter};
 
 use super::json::{DataProduct, DataProductPage};
 
-/// Query parameters of the product list. Filters combine with AND.
+/// The product list's own query parameters: filters, which combine with AND (the page
+/// parameters are [`PageQuery`]).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -33,13 +34,6 @@ pub struct ListQuery {
     /// Only products whose name or description contains this text (case-insensitive).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
-    /// Page size, 1 to 1000 (default 100).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[param(minimum = 1, maximum = 1000)]
-    pub limit: Option<u32>,
-    /// Opaque cursor from a previous page's `nextLink`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cursor: Option<String>,
 }
 
 /// List data products
@@ -51,22 +45,22 @@ pub struct ListQuery {
     path = "/v1/data-products",
     operation_id = "list_data_products",
     tag = "data products",
-    params(ListQuery),
+    params(ListQuery, PageQuery),
     responses(
         (status = 200, description = "A page of products", body = DataProductPage),
-        (status = 400, description = "Invalid query parameter or cursor", body = Problem, content_type = "application/problem+json"),
+        Problems<(MalformedQuery, MalformedCursor)>,
         ServerErrors,
     )
 )]
 pub async fn list_data_products(
     State(state): State<AppState>,
-    ApiQuery(query): ApiQuery<ListQuery>,
+    ApiQuery(Paged {
+        filter: query,
+        page,
+    }): ApiQuery<Paged<ListQuery>>,
 ) -> Result<Response, ApiError> {
-    let size = page_size(query.limit)?;
-    let after: String = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(cursor) => decode_cursor(cursor)?,
-        None => String::new(),
-    };
+    let size = page.size()?;
+    let after: String = page.after()?.unwrap_or_default();
     let filter = ListFilter {
         domain: query.domain.clone(),
         status: query.status,
@@ -77,15 +71,8 @@ pub async fn list_data_products(
     let mut rows = products::list_current(&mut conn, &filter, &after, i64::from(size) + 1).await?;
     let next_link = if rows.len() > size as usize {
         rows.truncate(size as usize);
-        let last = rows.last().map(|row| row.name.clone()).unwrap_or_default();
-        let next = ListQuery {
-            cursor: Some(encode_cursor(last)),
-            ..query
-        };
-        Some(format!(
-            "/v1/data-products?{}",
-            serde_urlencoded::to_string(&next).map_err(anyhow::Error::from)?
-        ))
+        let last = rows.last().map(|row| row.name.as_str()).unwrap_or_default();
+        Some(page.next_link("/v1/data-products", &query, last)?)
     } else {
         None
     };

@@ -8,13 +8,14 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use crate::domain::{ProductRef, Version};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::AppState;
-use crate::http::responses::ServerErrors;
+use crate::http::responses::{MalformedId, NoSuchProduct, Problems, ServerErrors};
 use crate::http::write::product_not_found;
 use crate::store::outbox::{self, SyncStatusRow};
 use crate::store::versions;
 
+use super::json::AnyVersionProductIdParam;
 use super::parse_id;
 
 /// The product's sync with every configured catalogue.
@@ -82,13 +83,10 @@ impl From<SyncStatusRow> for TargetSync {
     path = "/v1/data-products/{id}/sync",
     operation_id = "get_data_product_sync",
     tag = "data products",
-    params(
-        ("id" = String, Path, description = "`dp:<name>` (a versioned id is accepted and names the same product)", example = "dp:hmpps_use_of_force", pattern = r"^dp:[a-z][a-z0-9_]{0,62}(:v[1-9][0-9]{0,8}\\.(0|[1-9][0-9]{0,8}))?$"),
-    ),
+    params(AnyVersionProductIdParam),
     responses(
         (status = 200, description = "The product's sync with each configured catalogue", body = SyncStatus),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        Problems<(MalformedId, NoSuchProduct)>,
         ServerErrors,
     )
 )]

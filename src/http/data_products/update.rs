@@ -8,19 +8,24 @@ use time::OffsetDateTime;
 
 use crate::authz::Action;
 use crate::domain::{Bump, ChangeSet, ProductFields, ProductRef};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::{ApiQuery, JsonBody};
 use crate::http::preconditions::{check_if_match, require_if_match};
-use crate::http::responses::{BodyErrors, IfMatchRequired, ServerErrors};
+use crate::http::responses::{
+    BodyErrors, IfMatchFailed, IfMatchRequired, InvalidFields, MalformedId, MalformedJson,
+    MalformedQuery, NoSuchProduct, NotLatestVersion, Problems, ServerErrors,
+};
 use crate::http::write::{
     self, Applied, ChangeFuture, Effect, ProductChange, VersionWriter, WritePlan, WriteQuery,
     ensure_latest,
 };
 use crate::store::products::{NewVersion, ProductVersionRow};
 
-use super::json::{DataProduct, DataProductFields, ProductDryRun, UpdateOutcome};
+use super::json::{
+    DataProduct, DataProductFields, LatestProductIdParam, ProductDryRun, UpdateOutcome,
+};
 use super::{etag_of, parse_id, product_response};
 
 /// Update a data product's metadata
@@ -33,7 +38,7 @@ use super::{etag_of, parse_id, product_response};
     operation_id = "update_data_product",
     tag = "data products",
     params(
-        ("id" = String, Path, description = "`dp:<name>`, or `dp:<name>:v<M>.<m>` naming the latest version", example = "dp:hmpps_use_of_force", pattern = r"^dp:[a-z][a-z0-9_]{0,62}(:v[1-9][0-9]{0,8}\\.(0|[1-9][0-9]{0,8}))?$"),
+        LatestProductIdParam,
         ("If-Match" = Option<String>, Header, description = "Only update if the current entity tag matches"),
         WriteQuery,
     ),
@@ -41,13 +46,17 @@ use super::{etag_of, parse_id, product_response};
     responses(
         (status = 200, description = "The product after the update (a new version if anything changed); with `dryRun=true`, a `ProductDryRun`", body = UpdateOutcome,
             headers(("ETag" = String, description = "Entity tag of the resulting version"))),
-        (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The id names a version that is not the latest", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match the current version", body = Problem, content_type = "application/problem+json"),
+        Problems<(
+            MalformedId,
+            MalformedQuery,
+            MalformedJson,
+            NoSuchProduct,
+            NotLatestVersion,
+            IfMatchFailed,
+            InvalidFields,
+        )>,
         BodyErrors,
         IfMatchRequired,
-        (status = 422, description = "Invalid fields (all of them listed in `errors`)", body = Problem, content_type = "application/problem+json"),
         ServerErrors,
     )
 )]

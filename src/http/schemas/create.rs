@@ -5,15 +5,19 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 
 use crate::domain::table::TableSchema;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::{ApiQuery, JsonBody};
 use crate::http::idempotency::IdempotencyKey;
-use crate::http::responses::{BodyErrors, ServerErrors};
+use crate::http::responses::{
+    BodyErrors, IdempotencyKeyInFlight, IdempotencyKeyReused, IfNoneMatchTableExists,
+    InvalidSchema, MalformedId, MalformedIdempotencyKey, MalformedJson, MalformedQuery,
+    NoSuchProduct, NotLatestVersion, Problems, ServerErrors, TableExists,
+};
 use crate::http::write::WriteQuery;
 
-use super::json::SchemaWriteResult;
+use super::json::{LatestTableIdParam, SchemaWriteResult};
 use super::write::TableWrite;
 use super::{WriteRequest, parse_table_id, run_write};
 
@@ -26,7 +30,7 @@ use super::{WriteRequest, parse_table_id, run_write};
     operation_id = "create_schema",
     tag = "schemas",
     params(
-        ("id" = String, Path, description = "`dp:<name>:<table>` (or with the latest version: `dp:<name>:v<M>.<m>:<table>`)", example = "dp:hmpps_use_of_force:incidents", pattern = r"^dp:[a-z][a-z0-9_]{0,62}(:v[1-9][0-9]{0,8}\\.(0|[1-9][0-9]{0,8}))?:[a-z][a-z0-9_]{0,127}$"),
+        LatestTableIdParam,
         ("Idempotency-Key" = Option<String>, Header, pattern = r#"^"?[ -~]{1,255}"?$"#, description = "Retry safely: a repeat with the same key replays the first response (`x-idempotent-key` also works; without either, a key is derived from the request)"),
         ("If-None-Match" = Option<String>, Header, description = "`*`: answer 412 instead of 409 if the table exists"),
         WriteQuery,
@@ -36,12 +40,20 @@ use super::{WriteRequest, parse_table_id, run_write};
         (status = 201, description = "Created; the product has a new minor version", body = SchemaWriteResult,
             headers(("ETag" = String, description = "Entity tag of the schema"))),
         (status = 200, description = "Dry run: what would happen; nothing written", body = SchemaWriteResult),
-        (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The table exists, the id names a version that is not the latest, or a request with this idempotency key is still running (see `Retry-After`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`If-None-Match: *` and the table exists", body = Problem, content_type = "application/problem+json"),
+        Problems<(
+            MalformedId,
+            MalformedQuery,
+            MalformedJson,
+            MalformedIdempotencyKey,
+            NoSuchProduct,
+            TableExists,
+            NotLatestVersion,
+            IdempotencyKeyInFlight,
+            IfNoneMatchTableExists,
+            InvalidSchema,
+            IdempotencyKeyReused,
+        )>,
         BodyErrors,
-        (status = 422, description = "Invalid schema (every problem listed in `errors`)", body = Problem, content_type = "application/problem+json"),
         ServerErrors,
     )
 )]

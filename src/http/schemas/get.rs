@@ -4,14 +4,16 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::preconditions::{if_none_match_hits, not_modified};
-use crate::http::responses::ServerErrors;
+use crate::http::responses::{
+    MalformedId, NoSuchProduct, NoSuchTable, NoSuchVersion, Problems, ServerErrors,
+};
 use crate::http::write::product_not_found;
 use crate::store::tables;
 
-use super::json::Schema;
+use super::json::{Schema, TableIdParam};
 use super::{parse_table_id, schema_etag, table_not_found, with_etag};
 
 /// Get a table schema
@@ -24,15 +26,14 @@ use super::{parse_table_id, schema_etag, table_not_found, with_etag};
     operation_id = "get_schema",
     tag = "schemas",
     params(
-        ("id" = String, Path, description = "`dp:<name>:<table>` or `dp:<name>:v<M>.<m>:<table>`", example = "dp:hmpps_use_of_force:incidents", pattern = r"^dp:[a-z][a-z0-9_]{0,62}(:v[1-9][0-9]{0,8}\\.(0|[1-9][0-9]{0,8}))?:[a-z][a-z0-9_]{0,127}$"),
+        TableIdParam,
         ("If-None-Match" = Option<String>, Header, description = "Answer 304 if the entity tag still matches"),
     ),
     responses(
         (status = 200, description = "The schema", body = Schema,
             headers(("ETag" = String, description = "Entity tag of the schema in this version"))),
         (status = 304, description = "Not modified since the given entity tag"),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such product, version or table", body = Problem, content_type = "application/problem+json"),
+        Problems<(MalformedId, NoSuchProduct, NoSuchVersion, NoSuchTable)>,
         ServerErrors,
     )
 )]

@@ -1,11 +1,14 @@
-//! Response bodies of the table schema endpoints.
+//! Response bodies and query parameters of the table schema endpoints, and their `{id}` path
+//! parameters (handlers take the id as a string and parse it with `TableRef::parse`).
 
 use serde::Serialize;
 use serde_json::value::RawValue;
-use utoipa::ToSchema;
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::table::{Column, TableChange};
+use crate::domain::table::{Column, MAX_TABLE_NAME_LEN, TableChange};
 use crate::domain::{DataProductName, ProductRef, TableRef, Version};
+use crate::http::data_products::json::{id_parameter, product_id_pattern};
 
 /// The product version a schema response refers to.
 #[derive(Debug, Serialize, ToSchema)]
@@ -108,4 +111,39 @@ pub struct SchemaWriteResult {
     pub change: TableChange,
     /// True when nothing was written because `dryRun=true` was asked for.
     pub dry_run: bool,
+}
+
+/// The `{id}` of a read: a table in the latest version of its product, or in one version.
+pub struct TableIdParam;
+
+impl IntoParams for TableIdParam {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        table_id_parameter("`dp:<name>:<table>` or `dp:<name>:v<M>.<m>:<table>`")
+    }
+}
+
+/// The `{id}` of a write: a versioned id is only accepted for the latest version (as a
+/// precondition), since old versions are immutable.
+pub struct LatestTableIdParam;
+
+impl IntoParams for LatestTableIdParam {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        table_id_parameter(
+            "`dp:<name>:<table>` (or with the latest version: `dp:<name>:v<M>.<m>:<table>`)",
+        )
+    }
+}
+
+/// What `TableRef::parse` accepts: a product id, then `:<table>`.
+pub fn table_id_pattern() -> String {
+    format!(
+        "^{}:[a-z][a-z0-9_]{{0,{}}}$",
+        product_id_pattern(),
+        MAX_TABLE_NAME_LEN - 1
+    )
+}
+
+fn table_id_parameter(description: &str) -> Vec<Parameter> {
+    let example = "dp:hmpps_use_of_force:incidents";
+    vec![id_parameter(description, &table_id_pattern(), example)]
 }

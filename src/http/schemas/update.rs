@@ -5,15 +5,18 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use crate::domain::table::TableSchema;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::{ApiQuery, JsonBody};
 use crate::http::preconditions::require_if_match;
-use crate::http::responses::{BodyErrors, IfMatchRequired, ServerErrors};
+use crate::http::responses::{
+    BodyErrors, IfMatchFailed, IfMatchRequired, InvalidSchema, MalformedId, MalformedJson,
+    MalformedQuery, NoSuchProduct, NoSuchTable, NotLatestVersion, Problems, ServerErrors,
+};
 use crate::http::write::WriteQuery;
 
-use super::json::SchemaWriteResult;
+use super::json::{LatestTableIdParam, SchemaWriteResult};
 use super::write::TableWrite;
 use super::{WriteRequest, parse_table_id, run_write};
 
@@ -28,7 +31,7 @@ use super::{WriteRequest, parse_table_id, run_write};
     operation_id = "replace_schema",
     tag = "schemas",
     params(
-        ("id" = String, Path, description = "`dp:<name>:<table>` (or with the latest version: `dp:<name>:v<M>.<m>:<table>`)", example = "dp:hmpps_use_of_force:incidents", pattern = r"^dp:[a-z][a-z0-9_]{0,62}(:v[1-9][0-9]{0,8}\\.(0|[1-9][0-9]{0,8}))?:[a-z][a-z0-9_]{0,127}$"),
+        LatestTableIdParam,
         ("If-Match" = Option<String>, Header, description = "Only write if the schema's entity tag matches"),
         WriteQuery,
     ),
@@ -36,12 +39,17 @@ use super::{WriteRequest, parse_table_id, run_write};
     responses(
         (status = 200, description = "The outcome: the schema, the product version and the classified change", body = SchemaWriteResult,
             headers(("ETag" = String, description = "Entity tag of the schema"))),
-        (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such product or table", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The id names a version that is not the latest", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+        Problems<(
+            MalformedId,
+            MalformedQuery,
+            MalformedJson,
+            NoSuchProduct,
+            NoSuchTable,
+            NotLatestVersion,
+            IfMatchFailed,
+            InvalidSchema,
+        )>,
         BodyErrors,
-        (status = 422, description = "Invalid schema (every problem listed in `errors`)", body = Problem, content_type = "application/problem+json"),
         IfMatchRequired,
         ServerErrors,
     )

@@ -2,17 +2,17 @@
 //! environment variable names are listed by `daap serve --help` and in docs/configuration.md.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::auth::{AuthConfig, RoleNames};
+pub use crate::database::DatabaseArgs;
 use crate::domain::product::MetadataPolicy;
 use crate::http::WriteSettings;
 use crate::http::idempotency::IdempotencySettings;
+use crate::logging::LogFormat;
 use crate::openapi::{DocsSettings, DocsSignIn};
-use crate::store::pool::PoolSettings;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,47 +38,6 @@ pub enum Command {
     Worker(Box<crate::sync::commands::WorkerArgs>),
     /// Inspect and repair catalogue sync: `status`, `retry`, `reconcile`.
     Sync(crate::sync::commands::SyncCommandArgs),
-}
-
-/// Where the database is.
-#[derive(Debug, Clone, Args)]
-pub struct DatabaseArgs {
-    /// PostgreSQL URL, e.g. `postgres://user:pass@host:5432/daap`. When unset, daap runs a
-    /// private PostgreSQL cluster under `--data-dir` using the server binaries on this machine.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
-
-    /// Directory for the private PostgreSQL cluster (used only without DATABASE_URL).
-    /// [default: `.daap`, or `/var/lib/daap` when running as root]
-    #[arg(long, env = "DAAP_DATA_DIR")]
-    pub data_dir: Option<PathBuf>,
-
-    /// Most database connections the service holds open.
-    #[arg(long, env = "DAAP_DB_MAX_CONNECTIONS", default_value_t = 16)]
-    pub db_max_connections: u32,
-
-    /// How long a request waits for a free database connection before failing with 503 (ms).
-    #[arg(long, env = "DAAP_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 5000)]
-    pub db_acquire_timeout_ms: u64,
-}
-
-impl DatabaseArgs {
-    /// Where the private cluster lives. As root, PostgreSQL runs as an unprivileged user, who
-    /// usually cannot enter root's home directory: so root's default is a system directory.
-    pub fn data_dir(&self) -> PathBuf {
-        match &self.data_dir {
-            Some(dir) => dir.clone(),
-            None if nix::unistd::geteuid().is_root() => PathBuf::from("/var/lib/daap"),
-            None => PathBuf::from(".daap"),
-        }
-    }
-
-    pub fn pool_settings(&self) -> PoolSettings {
-        PoolSettings {
-            max_connections: self.db_max_connections.max(1),
-            acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -292,10 +251,4 @@ impl ServeArgs {
             allowed_domains: (!allowed.is_empty()).then_some(allowed),
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
 }

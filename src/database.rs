@@ -1,12 +1,15 @@
 //! Finding the database: the configured server, or a private local cluster.
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use anyhow::Context;
+use clap::Args;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 
-use crate::config::DatabaseArgs;
 use crate::localpg::{LocalPgOptions, LocalPostgres};
-use crate::store::pool;
+use crate::store::pool::{self, PoolSettings};
 
 /// Name of the database daap uses inside its private cluster.
 pub const LOCAL_DATABASE: &str = "daap";
@@ -82,4 +85,45 @@ pub async fn create_database_if_missing(
     }
     conn.close().await?;
     Ok(())
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// PostgreSQL URL, e.g. `postgres://user:pass@host:5432/daap`. When unset, daap runs a
+    /// private PostgreSQL cluster under `--data-dir` using the server binaries on this machine.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Directory for the private PostgreSQL cluster (used only without DATABASE_URL).
+    /// [default: `.daap`, or `/var/lib/daap` when running as root]
+    #[arg(long, env = "DAAP_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Most database connections the service holds open.
+    #[arg(long, env = "DAAP_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+
+    /// How long a request waits for a free database connection before failing with 503 (ms).
+    #[arg(long, env = "DAAP_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 5000)]
+    pub db_acquire_timeout_ms: u64,
+}
+
+impl DatabaseArgs {
+    /// Where the private cluster lives. As root, PostgreSQL runs as an unprivileged user, who
+    /// usually cannot enter root's home directory: so root's default is a system directory.
+    pub fn data_dir(&self) -> PathBuf {
+        match &self.data_dir {
+            Some(dir) => dir.clone(),
+            None if nix::unistd::geteuid().is_root() => PathBuf::from("/var/lib/daap"),
+            None => PathBuf::from(".daap"),
+        }
+    }
+
+    pub fn pool_settings(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.db_max_connections.max(1),
+            acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms),
+        }
+    }
 }

@@ -1,8 +1,8 @@
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
 
-use daap::config::{Cli, Command, LogFormat};
+use daap::config::{Cli, Command};
 use daap::database::Database;
+use daap::logging::{LogFormat, init_tracing};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -40,17 +40,5 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("{document}");
             Ok(())
         }
-    }
-}
-
-fn init_tracing(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
     }
 }

@@ -16,6 +16,7 @@ use utoipa::OpenApi;
     tags(
         (name = "data products", description = "Register, read, update and delete data products"),
         (name = "schemas", description = "Table schemas of data products, versioned by what each change means for consumers"),
+        (name = "sync", description = "Delivery of every change to the Glue and DataHub catalogues"),
         (name = "health", description = "Liveness and readiness"),
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError))

@@ -10,6 +10,7 @@ use crate::authz::Policy;
 use crate::config::ServeArgs;
 use crate::database::Database;
 use crate::http::{AppState, app};
+use crate::shutdown::shutdown_signal;
 use crate::store::pool;
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -155,24 +156,4 @@ async fn purge_idempotency_records(pool: sqlx::PgPool) {
             }
         }
     }
-}
-
-/// Resolves on Ctrl-C or SIGTERM (what Kubernetes sends), so in-flight requests can finish.
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing in-flight requests");
 }

@@ -11,6 +11,7 @@ pub mod pagination;
 pub mod preconditions;
 pub mod responses;
 pub mod schemas;
+pub mod sync_queue;
 pub mod write;
 
 use std::sync::Arc;
@@ -66,6 +67,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(health::router())
         .merge(data_products::router())
         .merge(schemas::router())
+        .merge(sync_queue::router())
         .split_for_parts();
     utoipa::Modify::modify(&crate::openapi::BearerSecurity, &mut openapi);
     (router, openapi)

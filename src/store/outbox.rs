@@ -267,6 +267,8 @@ pub struct QueueFigures {
     pub target: String,
     /// Rows with changes not yet delivered (parked ones included).
     pub pending: i64,
+    /// Rows whose delivery failed at least once since their last success.
+    pub failing: i64,
     pub parked: i64,
     pub oldest_pending_since: Option<OffsetDateTime>,
 }
@@ -274,7 +276,8 @@ pub struct QueueFigures {
 pub async fn queue_figures(pool: &PgPool) -> Result<Vec<QueueFigures>, sqlx::Error> {
     sqlx::query_as!(
         QueueFigures,
-        r#"SELECT target, count(*) AS "pending!", count(*) FILTER (WHERE parked) AS "parked!",
+        r#"SELECT target, count(*) AS "pending!", count(*) FILTER (WHERE attempts > 0) AS "failing!",
+                  count(*) FILTER (WHERE parked) AS "parked!",
                   min(pending_since) AS oldest_pending_since
            FROM sync_state
            WHERE wanted_seq > synced_seq

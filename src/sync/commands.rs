@@ -6,9 +6,10 @@ use std::io::Write;
 use clap::{Args, Subcommand, ValueEnum};
 use tokio::sync::watch;
 
-use crate::config::{DatabaseArgs, LogFormat};
 use crate::database::Database;
+use crate::database::DatabaseArgs;
 use crate::domain::ProductRef;
+use crate::logging::LogFormat;
 use crate::store::{outbox, versions};
 
 use super::config::SyncArgs;
@@ -88,7 +89,7 @@ pub async fn run_worker(args: WorkerArgs) -> anyhow::Result<()> {
     let database = Database::open(&args.database).await?;
     let (stop, stopped) = watch::channel(false);
     let signal = tokio::spawn(async move {
-        crate::server::shutdown_signal().await;
+        crate::shutdown::shutdown_signal().await;
         let _ = stop.send(true);
     });
     worker::run(

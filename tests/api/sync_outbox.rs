@@ -421,3 +421,42 @@ async fn a_backlog_across_majors_delivers_each_skipped_major_final_state_first()
         ]
     );
 }
+
+#[tokio::test]
+async fn the_queue_shows_pending_failing_and_parked_products_per_target() {
+    let app = glue_app().await;
+    let empty = app.get("/v1/sync").await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert_eq!(
+        empty.body,
+        json!({"targets": [{"target": "glue", "pendingProducts": 0, "failingProducts": 0,
+                            "parkedProducts": 0, "oldestPendingAgeSeconds": 0.0}]})
+    );
+
+    app.register(&product("prisons")).await;
+    app.register(&product("courts")).await;
+    let recorder = Arc::new(Recorder::default());
+    recorder.refuse.store(true, Ordering::SeqCst);
+    let worker = RunningWorker::start(&app, &recorder, fast_worker());
+    let mut queue = Value::Null;
+    for _ in 0..500 {
+        queue = app.get("/v1/sync").await.body;
+        if queue["targets"][0]["parkedProducts"] == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    worker.stop().await;
+    let glue = &queue["targets"][0];
+    assert_eq!(glue["pendingProducts"], 2, "{queue}");
+    assert_eq!(glue["failingProducts"], 2, "{queue}");
+    assert_eq!(glue["parkedProducts"], 2, "{queue}");
+    assert!(
+        glue["oldestPendingAgeSeconds"].as_f64().unwrap() > 0.0,
+        "{queue}"
+    );
+
+    // With no catalogue configured, there is nothing to show.
+    let plain = TestApp::new().await;
+    assert_eq!(plain.get("/v1/sync").await.body, json!({"targets": []}));
+}

@@ -32,6 +32,7 @@ mod serve;
 mod storage;
 mod support;
 mod support_moto;
+mod sync_commands;
 mod sync_datahub_errors;
 mod sync_datahub_fake;
 mod sync_datahub_fixtures;

@@ -3,115 +3,18 @@
 //! `daap worker` processes on one database deliver every change; a target outage during 200
 //! writes fails none of them nor slows them, and the backlog converges once the target is back.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use daap::http::WriteSettings;
 use daap::sync::target::TargetName;
 use serde_json::{Value, json};
 
 use crate::fake_gms::FakeGms;
-use crate::support::{TestApp, product, product_fields};
+use crate::support::daap_process::{
+    app_syncing_to, assert_never_backwards, delivered_versions, signal, wait_synced, worker,
+};
+use crate::support::{product, product_fields};
 use crate::support_moto::{glue_target, moto, unique_name};
-
-/// The URL of `app`'s own database, for a `daap` child process.
-fn database_url(app: &TestApp) -> String {
-    let options = app.pool.connect_options();
-    let database = options.get_database().expect("a database name");
-    let user = options.get_username();
-    match options.get_socket() {
-        Some(socket) => format!(
-            "postgres://{user}@localhost/{database}?host={}&port={}",
-            socket.display(),
-            options.get_port()
-        ),
-        None => format!(
-            "postgres://{user}@{}:{}/{database}",
-            options.get_host(),
-            options.get_port()
-        ),
-    }
-}
-
-/// `daap worker` for `app`'s database, delivering to `gms` (and to moto, when given).
-fn worker(app: &TestApp, gms: &FakeGms, glue_endpoint: Option<&str>) -> Child {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_daap"));
-    command
-        .arg("worker")
-        .env("DATABASE_URL", database_url(app))
-        .env("DAAP_DATAHUB_GMS_URL", &gms.url)
-        .env("DAAP_SYNC_TIMEOUT_MS", "2000")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    if let Some(endpoint) = glue_endpoint {
-        command
-            .env("DAAP_GLUE_CURATED_LOCATION", "s3://daap-curated/curated")
-            .env("DAAP_GLUE_ENDPOINT_URL", endpoint)
-            .env("DAAP_GLUE_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE");
-    }
-    command.spawn().expect("start daap worker")
-}
-
-fn signal(child: &Child, signal: nix::sys::signal::Signal) {
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
-}
-
-async fn app_syncing_to(targets: Vec<TargetName>) -> TestApp {
-    TestApp::with_writes(WriteSettings {
-        sync_targets: targets,
-        ..WriteSettings::default()
-    })
-    .await
-}
-
-/// Wait (up to `limit`) until nothing is pending for `id` with any target.
-async fn wait_synced(app: &TestApp, id: &str, limit: Duration) -> Value {
-    let deadline = Instant::now() + limit;
-    loop {
-        let status = app.get(&format!("/v1/data-products/{id}/sync")).await.body;
-        let targets = status["targets"].as_array().cloned().unwrap_or_default();
-        if !targets.is_empty() && targets.iter().all(|t| t["pending"] == 0) {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{id} did not finish syncing: {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// The `version` custom property of every `dataProductProperties` proposal for `name`, in
-/// the order GMS received them.
-fn delivered_versions(gms: &FakeGms, name: &str) -> Vec<(u32, u32)> {
-    let urn = format!("urn:li:dataProduct:{name}");
-    gms.proposals()
-        .iter()
-        .filter(|p| p["entityUrn"] == urn.as_str() && p["aspectName"] == "dataProductProperties")
-        .map(|p| {
-            let version = p["aspect"]["value"]["customProperties"]["version"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches('v')
-                .to_owned();
-            let (major, minor) = version.split_once('.').unwrap();
-            (major.parse().unwrap(), minor.parse().unwrap())
-        })
-        .collect()
-}
-
-fn assert_never_backwards(versions: &[(u32, u32)], name: &str) {
-    assert!(
-        versions.windows(2).all(|pair| pair[0] <= pair[1]),
-        "{name} was sent an older version after a newer one: {versions:?}"
-    );
-}
 
 fn table(columns: &[(&str, &str)]) -> Value {
     json!({
@@ -307,86 +210,4 @@ async fn a_target_outage_during_200_writes_fails_and_slows_none_and_then_converg
     assert_never_backwards(&versions, "outage");
     signal(&child, nix::sys::signal::Signal::SIGTERM);
     assert!(child.wait().unwrap().success());
-}
-
-/// Run `daap sync <args>` against `app`'s database; its standard output.
-fn sync_command(app: &TestApp, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_daap"))
-        .arg("sync")
-        .args(args)
-        .env("DATABASE_URL", database_url(app))
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("run daap sync");
-    assert!(
-        output.status.success(),
-        "daap sync {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
-#[tokio::test]
-async fn the_sync_commands_show_resume_and_reconcile_the_queue() {
-    let app = app_syncing_to(vec![TargetName::DataHub]).await;
-    app.register(&product("prisons")).await;
-    app.register(&product("courts")).await;
-    // Park one backlog by hand, as a worker would after too many failures.
-    sqlx::query(
-        "UPDATE sync_state SET parked = true, attempts = 3, last_error = 'GMS answered 422'
-         WHERE name = 'courts'",
-    )
-    .execute(&app.pool)
-    .await
-    .unwrap();
-
-    let status = sync_command(&app, &["status", "--target", "datahub"]);
-    let datahub_line = status.lines().nth(1).unwrap();
-    let columns: Vec<&str> = datahub_line.split_whitespace().collect();
-    assert_eq!(&columns[..3], ["datahub", "2", "1"], "{status}");
-    assert!(
-        status.contains("dp:courts datahub after 3 attempts: GMS answered 422"),
-        "{status}"
-    );
-
-    let retried = sync_command(&app, &["retry", "--product", "dp:courts"]);
-    assert_eq!(retried.trim(), "resumed 1 parked backlog(s)");
-    let parked: i64 = sqlx::query_scalar("SELECT count(*) FROM sync_state WHERE parked")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(parked, 0);
-
-    // Everything delivered; then a reconcile queues every live product again.
-    sqlx::query("UPDATE sync_state SET synced_seq = wanted_seq, pending_since = NULL")
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    let dry = sync_command(&app, &["reconcile", "--dry-run"]);
-    assert_eq!(
-        dry.trim(),
-        "would queue the current state of 2 product(s) for glue, datahub"
-    );
-    let pending: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM sync_state WHERE wanted_seq > synced_seq")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-    assert_eq!(pending, 0, "a dry run queues nothing");
-    let reconciled = sync_command(&app, &["reconcile", "--target", "datahub"]);
-    assert_eq!(
-        reconciled.trim(),
-        "queued 2 product/target state(s) for delivery"
-    );
-    let status = app.get("/v1/data-products/dp:prisons/sync").await.body;
-    assert_eq!(status["targets"][0]["pending"], 1, "{status}");
-
-    // A worker then delivers the reconciled state.
-    let gms = FakeGms::start().await;
-    let mut child = worker(&app, &gms, None);
-    let status = wait_synced(&app, "dp:prisons", Duration::from_secs(60)).await;
-    signal(&child, nix::sys::signal::Signal::SIGTERM);
-    assert!(child.wait().unwrap().success());
-    assert_eq!(status["targets"][0]["syncedVersion"], "v1.0");
-    assert_eq!(delivered_versions(&gms, "prisons"), [(1, 0)]);
 }

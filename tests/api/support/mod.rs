@@ -14,8 +14,10 @@
 
 mod app;
 pub mod callers;
+pub mod daap_process;
 mod database;
 pub mod identity_provider;
+pub mod recording_target;
 pub mod tables;
 
 use serde_json::{Value, json};

@@ -20,6 +20,9 @@ pub const MAX_COLUMN_DESCRIPTION_CHARS: usize = 255;
 pub const MAX_COLUMNS: usize = 1000;
 pub const MAX_TABLE_NAME_LEN: usize = 128;
 pub const MAX_COLUMN_NAME_LEN: usize = 128;
+/// The partition column the ingestion pipeline adds to every curated table (and Glue sync
+/// declares as the partition key): a column of that name would clash with it in Athena.
+pub const RESERVED_COLUMN: &str = "load_timestamp";
 
 /// A table name matching `^[a-z][a-z0-9_]{0,127}$`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -128,6 +131,14 @@ fn read_column(fields: &mut Fields<'_>) -> Column {
             "name",
             format!(
                 "must be 1 to {MAX_COLUMN_NAME_LEN} lower-case letters, digits or `_` (`^[a-z0-9_]{{1,128}}$`)"
+            ),
+        );
+    } else if name == RESERVED_COLUMN {
+        name.clear();
+        fields.error(
+            "name",
+            format!(
+                "`{RESERVED_COLUMN}` is reserved: the pipeline adds it to every table as its partition column"
             ),
         );
     }

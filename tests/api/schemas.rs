@@ -295,3 +295,28 @@ async fn old_versions_stay_byte_identical_after_later_table_changes() {
         table_v1_1.text
     );
 }
+
+#[tokio::test]
+async fn the_pipelines_partition_column_is_a_reserved_name() {
+    let app = TestApp::new().await;
+    app.register(&product("prisons")).await;
+    let body = json!({
+        "tableDescription": "Incidents",
+        "columns": [
+            {"name": "id", "type": "bigint", "description": ""},
+            {"name": "load_timestamp", "type": "string", "description": ""}
+        ]
+    });
+    let response = app.post("/v1/schemas/dp:prisons:incidents", &body).await;
+    let problem = response.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(response.error_pointers(), ["/columns/1/name"]);
+    assert!(
+        problem["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("reserved"),
+        "{problem}"
+    );
+    let table = app.get("/v1/schemas/dp:prisons:incidents").await;
+    assert_eq!(table.status, StatusCode::NOT_FOUND, "nothing was written");
+}

@@ -240,6 +240,23 @@ pub async fn retry(
     Ok(retried.rows_affected())
 }
 
+/// How many backlogs [`retry`] would resume.
+pub async fn count_parked(
+    pool: &PgPool,
+    product_id: Option<i64>,
+    targets: &[&str],
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM sync_state
+           WHERE parked AND ($1::bigint IS NULL OR product_id = $1)
+             AND target = ANY($2::text[])"#,
+        product_id,
+        targets as &[&str],
+    )
+    .fetch_one(pool)
+    .await
+}
+
 /// Queue the current state of every live product for `targets` again (repair after drift, or
 /// fill a new target). Returns how many rows were queued.
 pub async fn reconcile(pool: &PgPool, targets: &[&str]) -> Result<u64, sqlx::Error> {

@@ -50,6 +50,9 @@ pub enum SyncAction {
         /// `dp:<name>`: only this product.
         #[arg(long)]
         product: Option<String>,
+        /// Say how many backlogs would be resumed, and resume none.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Re-send the current state of every live product (repair after drift, or fill a new
     /// target).
@@ -146,7 +149,11 @@ async fn sync_action(database: &Database, action: &SyncAction) -> anyhow::Result
                 }
             }
         }
-        SyncAction::Retry { target, product } => {
+        SyncAction::Retry {
+            target,
+            product,
+            dry_run,
+        } => {
             let product_id = match product {
                 Some(id) => {
                     let reference = ProductRef::parse(id)
@@ -157,8 +164,14 @@ async fn sync_action(database: &Database, action: &SyncAction) -> anyhow::Result
                 }
                 None => None,
             };
-            let retried = outbox::retry(pool, product_id, &TargetArg::names(*target)).await?;
-            writeln!(out, "resumed {retried} parked backlog(s)")?;
+            let names = TargetArg::names(*target);
+            if *dry_run {
+                let parked = outbox::count_parked(pool, product_id, &names).await?;
+                writeln!(out, "would resume {parked} parked backlog(s)")?;
+            } else {
+                let retried = outbox::retry(pool, product_id, &names).await?;
+                writeln!(out, "resumed {retried} parked backlog(s)")?;
+            }
         }
         SyncAction::Reconcile { target, dry_run } => {
             let names = TargetArg::names(*target);

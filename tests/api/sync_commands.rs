@@ -51,6 +51,8 @@ async fn the_sync_commands_show_resume_and_reconcile_the_queue() {
         "{status}"
     );
 
+    let would = sync_command(&app, &["retry", "--dry-run"]);
+    assert_eq!(would.trim(), "would resume 1 parked backlog(s)");
     let retried = sync_command(&app, &["retry", "--product", "dp:courts"]);
     assert_eq!(retried.trim(), "resumed 1 parked backlog(s)");
     let parked: i64 = sqlx::query_scalar("SELECT count(*) FROM sync_state WHERE parked")

@@ -12,4 +12,5 @@ pub mod openapi;
 pub mod server;
 pub mod store;
 pub mod sync;
+pub mod uploads;
 pub mod validation;

@@ -24,3 +24,4 @@ mod serve;
 mod storage;
 mod support;
 mod sync_outbox;
+mod uploads;

@@ -1,0 +1,3 @@
+//! Uploads: the SigV4 code against AWS's published examples.
+
+mod sigv4;

@@ -127,6 +127,9 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub sync: crate::sync::config::SyncArgs,
+
+    #[command(flatten)]
+    pub uploads: crate::uploads::config::UploadArgs,
 }
 
 /// The identity provider (Microsoft Entra ID, or any OpenID Connect provider) and the roles.

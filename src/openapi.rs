@@ -15,6 +15,7 @@ use utoipa::OpenApi;
         (name = "data products", description = "Register, read, update and delete data products"),
         (name = "schemas", description = "Table schemas of data products, versioned by what each change means for consumers"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "uploads", description = "Presigned uploads of CSV files into a table's landing area, and their records"),
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError))
 )]

@@ -11,6 +11,7 @@ pub mod pagination;
 pub mod preconditions;
 pub mod responses;
 pub mod schemas;
+pub mod uploads;
 pub mod write;
 
 use std::sync::Arc;
@@ -47,6 +48,8 @@ pub struct AppState {
     /// Who may do what.
     pub authz: Arc<Policy>,
     pub docs: Arc<DocsSettings>,
+    /// Where uploaded files go (`None`: this instance issues no uploads).
+    pub uploads: Option<Arc<crate::uploads::Uploads>>,
 }
 
 /// How Swagger UI at `/docs` signs users in.
@@ -85,6 +88,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(health::router())
         .merge(data_products::router())
         .merge(schemas::router())
+        .merge(uploads::router())
         .split_for_parts();
     utoipa::Modify::modify(&crate::openapi::BearerSecurity, &mut openapi);
     (router, openapi)

@@ -140,9 +140,9 @@ async fn new_database(template: Option<&str>) -> String {
 
 /// A running daap (router + its own fresh database) for one test.
 pub struct TestApp {
-    router: Router,
+    pub router: Router,
     pub pool: PgPool,
-    state: AppState,
+    pub state: AppState,
 }
 
 impl TestApp {
@@ -254,6 +254,7 @@ impl TestApp {
             auth,
             authz: Arc::new(authz),
             docs: Arc::new(docs),
+            uploads: None,
         };
         Self {
             router: app(state.clone()),

@@ -32,6 +32,8 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
+    /// Upload a CSV file into a table: `daap upload dp:<name>:<table> FILE.csv`.
+    Upload(crate::cli::upload::UploadCommand),
 }
 
 /// Where the database is.

@@ -37,6 +37,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("{document}");
             Ok(())
         }
+        Command::Upload(command) => daap::cli::upload::run(command).await,
     }
 }
 

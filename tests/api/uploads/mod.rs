@@ -4,6 +4,7 @@
 //! `daap upload` CLI end to end.
 
 mod api;
+mod cli;
 mod multipart;
 mod s3s;
 mod sigv4;

@@ -94,7 +94,8 @@ pub async fn run(command: UploadCommand) -> anyhow::Result<()> {
         "contentLength": length,
         "multipart": length > command.multipart_threshold,
     });
-    // One key for this run: if the request is retried, daap answers with the same upload.
+    // A key of this run's own: running the command again uploads again, even the same file
+    // (without a key, daap would derive one from the request and hand back the first upload).
     let key = uuid::Uuid::new_v4().to_string();
     let path = format!("/v1/schemas/{}/uploads", command.table);
     let issued: Issued = client

@@ -4,12 +4,15 @@
 
 use std::time::Duration;
 
-use futures_util::future::join_all;
+use futures_util::{StreamExt, stream};
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use crate::store::uploads::{self as store, UploadRow};
 use crate::uploads::{UploadStatus, Uploads};
+
+/// Store lookups a page of uploads makes at once.
+const LOOKUPS_AT_ONCE: usize = 8;
 
 /// How long after its form expired a missing object is still looked for before `expired` is
 /// recorded for good: S3 checks a form's expiry when an upload starts, and a large file that
@@ -17,32 +20,40 @@ use crate::uploads::{UploadStatus, Uploads};
 const LATE_ARRIVAL: Duration = Duration::from_secs(3600);
 
 /// `rows` with the status of each brought up to date, recording what changed. The store is
-/// asked about every issued single upload at once; a store that cannot answer leaves a row
-/// as it was (and is logged).
+/// asked about each issued single upload, a few at a time; a store that cannot answer leaves
+/// a row as it was (and is logged).
 pub async fn refresh(
     uploads: &Uploads,
     conn: &mut PgConnection,
     rows: Vec<UploadRow>,
 ) -> Result<Vec<UploadRow>, sqlx::Error> {
     let now = OffsetDateTime::now_utc();
-    let lookups = rows.iter().map(|row| async move {
-        if row.status != UploadStatus::Issued.as_str() || row.part_size.is_some() {
-            return None;
-        }
-        match uploads.object_length(&row.object_key).await {
-            Ok(found) => Some(found),
-            Err(error) => {
-                tracing::warn!(upload.id = %row.id, error = %error, "could not check whether an upload arrived");
-                None
-            }
-        }
-    });
-    let found = join_all(lookups).await;
+    // Collected first: a lazy map inside the stream would not be `Send` for every lifetime.
+    let lookups: Vec<_> = rows.iter().map(|row| look_up(uploads, row)).collect();
+    let found: Vec<_> = stream::iter(lookups)
+        .buffered(LOOKUPS_AT_ONCE)
+        .collect()
+        .await;
     let mut refreshed = Vec::with_capacity(rows.len());
     for (row, found) in rows.into_iter().zip(found) {
         refreshed.push(settle(conn, row, found, now).await?);
     }
     Ok(refreshed)
+}
+
+/// Whether the object of an issued single upload exists (and its size); `None` when there is
+/// nothing to ask or the store could not answer.
+async fn look_up(uploads: &Uploads, row: &UploadRow) -> Option<Option<u64>> {
+    if row.status != UploadStatus::Issued.as_str() || row.part_size.is_some() {
+        return None;
+    }
+    match uploads.object_length(&row.object_key).await {
+        Ok(found) => Some(found),
+        Err(error) => {
+            tracing::warn!(upload.id = %row.id, error = %error, "could not check whether an upload arrived");
+            None
+        }
+    }
 }
 
 /// The row after what the store said (`found`: `Some(size)` of an object that exists, `None`

@@ -12,7 +12,7 @@ use daap::uploads::local::LocalStore;
 use daap::uploads::{Store, Uploads};
 use serde_json::{Value, json};
 
-use super::{Backend, Served, TABLE, csv, md5_base64, scratch_dir, settings};
+use super::{Backend, Scratch, Served, TABLE, csv, md5_base64, settings};
 use crate::auth_tokens::{FakeIdp, key_a, user_claims, with};
 use crate::support::{TestApp, product};
 
@@ -278,7 +278,8 @@ async fn only_callers_who_may_change_the_product_may_issue_uploads() {
     let idp = FakeIdp::start(&[&key_a()]).await;
     let base = TestApp::with_auth(idp.validator(idp.config()), Policy::default()).await;
     let mut state = base.state.clone();
-    let store = LocalStore::open(&scratch_dir("auth-uploads")).unwrap();
+    let dir = Scratch::new("auth-uploads");
+    let store = LocalStore::open(&dir).unwrap();
     state.uploads = Some(Arc::new(Uploads {
         settings: settings(Duration::from_secs(60), 5 << 20),
         store: Store::Local(store),

@@ -14,22 +14,17 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use daap::uploads::policy::Encryption;
 
-use super::{Backend, Served, csv, scratch_dir, settings};
+use super::{Backend, Scratch, Served, csv, settings};
 
 const PART: u64 = 64 * 1024;
 
-/// Run `daap upload` with stdout and stderr captured (not terminals).
-async fn upload(
-    served: &Served,
-    table: &str,
-    file: &Path,
-    extra: &[&str],
-) -> (bool, String, String) {
+/// Run `daap upload` against `server` with stdout and stderr captured (not terminals).
+async fn upload(server: &str, table: &str, file: &Path, extra: &[&str]) -> (bool, String, String) {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_daap"))
         .arg("upload")
         .arg(table)
         .arg(file)
-        .args(["--server", &served.base])
+        .args(["--server", server])
         .args(extra)
         .env_remove("DAAP_TOKEN")
         .env("RUST_LOG", "warn")
@@ -43,10 +38,12 @@ async fn upload(
     )
 }
 
-fn write_file(bytes: &[u8]) -> std::path::PathBuf {
-    let path = scratch_dir("cli").join("incidents.csv");
+/// `incidents.csv` holding `bytes`, in a directory of its own (removed with the guard).
+fn write_file(bytes: &[u8]) -> (Scratch, std::path::PathBuf) {
+    let dir = Scratch::new("cli");
+    let path = dir.join("incidents.csv");
     std::fs::write(&path, bytes).unwrap();
-    path
+    (dir, path)
 }
 
 /// The key the summary line names (`... key <key>`).
@@ -66,8 +63,8 @@ async fn uploads_and_prints_one_line(backend: Backend, size: usize, extra: &[&st
         return;
     };
     let bytes = csv(size);
-    let file = write_file(&bytes);
-    let (ok, stdout, stderr) = upload(&served, "dp:prisons:incidents", &file, extra).await;
+    let (_dir, file) = write_file(&bytes);
+    let (ok, stdout, stderr) = upload(&served.base, "dp:prisons:incidents", &file, extra).await;
     assert!(ok, "the upload succeeds: {stdout} {stderr}");
     assert_eq!(stdout.lines().count(), 1, "one summary line: {stdout}");
     assert!(stdout.starts_with("uploaded incidents.csv ("), "{stdout}");
@@ -158,9 +155,9 @@ async fn the_cli_retries_a_part_the_store_failed() {
         return;
     };
     let bytes = csv((PART * 3) as usize);
-    let file = write_file(&bytes);
+    let (_dir, file) = write_file(&bytes);
     let (ok, stdout, stderr) = upload(
-        &served,
+        &served.base,
         "dp:prisons:incidents",
         &file,
         &["--multipart-threshold", "1000"],
@@ -181,8 +178,8 @@ async fn the_cli_says_in_one_line_what_to_do_when_it_fails() {
     else {
         return;
     };
-    let file = write_file(&csv(100));
-    let (ok, stdout, stderr) = upload(&served, "dp:prisons:cells", &file, &[]).await;
+    let (_dir, file) = write_file(&csv(100));
+    let (ok, stdout, stderr) = upload(&served.base, "dp:prisons:cells", &file, &[]).await;
     assert!(!ok && stdout.is_empty());
     let message = stderr.trim();
     assert_eq!(message.lines().count(), 1, "{message}");
@@ -191,11 +188,8 @@ async fn the_cli_says_in_one_line_what_to_do_when_it_fails() {
         "{message}"
     );
 
-    let unreachable = Served {
-        base: "http://127.0.0.1:9".to_owned(),
-        ..served
-    };
-    let (ok, _, stderr) = upload(&unreachable, "dp:prisons:incidents", &file, &[]).await;
+    let unreachable = "http://127.0.0.1:9";
+    let (ok, _, stderr) = upload(unreachable, "dp:prisons:incidents", &file, &[]).await;
     assert!(!ok);
     assert!(
         stderr.contains("could not reach daap at http://127.0.0.1:9")
@@ -203,7 +197,7 @@ async fn the_cli_says_in_one_line_what_to_do_when_it_fails() {
         "{stderr}"
     );
 
-    let empty = write_file(b"");
-    let (ok, _, stderr) = upload(&unreachable, "dp:prisons:incidents", &empty, &[]).await;
+    let (_empty_dir, empty) = write_file(b"");
+    let (ok, _, stderr) = upload(unreachable, "dp:prisons:incidents", &empty, &[]).await;
     assert!(!ok && stderr.contains("is empty"), "{stderr}");
 }

@@ -50,6 +50,8 @@ pub struct Served {
     /// Where stored objects are, at their keys.
     pub objects: PathBuf,
     pub http: reqwest::Client,
+    /// The local store's directory, removed with the test.
+    _scratch: Option<Scratch>,
 }
 
 impl Served {
@@ -68,7 +70,7 @@ impl Served {
         encryption: Encryption,
         wrap: impl FnOnce(Router) -> Router,
     ) -> Option<Self> {
-        let (store, objects) = match backend {
+        let (store, objects, scratch) = match backend {
             Backend::S3 => {
                 let s3 = s3s()?;
                 let credentials = Credentials::new(
@@ -89,13 +91,13 @@ impl Served {
                     SharedCredentialsProvider::new(credentials),
                 )
                 .expect("an S3 store");
-                (Store::S3(store), s3.bucket_dir.clone())
+                (Store::S3(store), s3.bucket_dir.clone(), None)
             }
             Backend::Local => {
-                let dir = scratch_dir("local-store");
+                let dir = Scratch::new("local-store");
                 let store = LocalStore::open(&dir).expect("a local store");
                 let objects = store.root().to_owned();
-                (Store::Local(store), objects)
+                (Store::Local(store), objects, Some(dir))
             }
         };
         let base = TestApp::new().await;
@@ -120,6 +122,7 @@ impl Served {
                 .no_proxy()
                 .build()
                 .expect("an HTTP client"),
+            _scratch: scratch,
         };
         served.seed("prisons").await;
         Some(served)
@@ -235,12 +238,31 @@ pub fn csv(size: usize) -> Vec<u8> {
     bytes
 }
 
-pub fn scratch_dir(label: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "daap-{label}-{}-{}",
-        std::process::id(),
-        uuid::Uuid::new_v4()
-    ));
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir
+/// A directory of the test's own under the temporary directory, removed when dropped.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn new(label: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "daap-{label}-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4()
+        ));
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        Self(dir)
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = std::path::Path;
+
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

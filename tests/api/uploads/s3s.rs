@@ -53,7 +53,23 @@ fn find_binary() -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
+/// Remove the roots of earlier test processes that are no longer running.
+fn remove_leftover_roots() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name.strip_prefix("daap-s3s-")
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 fn start(binary: &Path) -> S3sFs {
+    remove_leftover_roots();
     let root = std::env::temp_dir().join(format!("daap-s3s-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let bucket_dir = root.join(BUCKET);

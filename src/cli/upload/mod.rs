@@ -6,6 +6,8 @@ mod file;
 mod parts;
 mod store;
 
+pub use store::{Refusal, refusal};
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;

@@ -201,3 +201,94 @@ async fn the_cli_says_in_one_line_what_to_do_when_it_fails() {
     let (ok, _, stderr) = upload(unreachable, "dp:prisons:incidents", &empty, &[]).await;
     assert!(!ok && stderr.contains("is empty"), "{stderr}");
 }
+
+#[tokio::test]
+async fn the_cli_says_to_run_again_when_the_form_expired_before_the_file_was_sent() {
+    // The form expires after 1 s; the test holds the file's POST for 2 s on its way to daap.
+    let slow = |router: Router| {
+        router.layer(middleware::from_fn(
+            |request: Request, next: Next| async move {
+                if request.uri().path().starts_with("/local-uploads/") {
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                next.run(request).await
+            },
+        ))
+    };
+    let Some(served) = Served::start_with(
+        Backend::Local,
+        settings(Duration::from_secs(1), PART),
+        None,
+        Encryption::Aes256,
+        slow,
+    )
+    .await
+    else {
+        return;
+    };
+    let (_dir, file) = write_file(&csv(100));
+    let (ok, _, stderr) = upload(&served.base, "dp:prisons:incidents", &file, &[]).await;
+    assert!(!ok);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("expired before the file was sent: run the command again"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn store_refusals_become_one_line_of_advice() {
+    let s3 = |code: &str, message: &str| {
+        format!(
+            "<?xml version=\"1.0\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>"
+        )
+    };
+    let cases = [
+        (
+            403,
+            s3("AccessDenied", "Request has expired"),
+            "expired",
+            true,
+        ),
+        (
+            400,
+            s3("BadDigest", "The Content-MD5 you specified did not match"),
+            "MD5",
+            true,
+        ),
+        (
+            400,
+            s3("EntityTooLarge", "Your proposed upload exceeds the maximum"),
+            "changed size",
+            false,
+        ),
+        (
+            403,
+            s3("SignatureDoesNotMatch", ""),
+            "server's upload settings",
+            true,
+        ),
+        (
+            503,
+            s3("SlowDown", "Reduce your request rate"),
+            "HTTP 503",
+            true,
+        ),
+        (
+            409,
+            r#"{"detail": "this upload has already been received"}"#.to_owned(),
+            "already received",
+            false,
+        ),
+    ];
+    for (status, body, says, retry) in cases {
+        let refused = daap::cli::upload::refusal(status, &body);
+        assert!(
+            refused.message.contains(says),
+            "{status} {body}: {}",
+            refused.message
+        );
+        assert!(!refused.message.contains('\n'));
+        assert_eq!(refused.retry, retry, "{status} {body}");
+    }
+}

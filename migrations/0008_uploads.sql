@@ -14,8 +14,9 @@ CREATE TABLE uploads (
     minor            integer     NOT NULL,
     -- The client's name for the file, for people; the key is what the pipeline reads.
     filename         text        NOT NULL,
-    -- landing/<name>/v<major>/<table>/load_timestamp=<YYYYMMDDTHHMMSSZ>/<uuid>.csv
-    object_key       text        NOT NULL UNIQUE,
+    -- landing/<name>/v<major>/<table>/load_timestamp=<YYYYMMDDTHHMMSSZ>/<id>.csv: unique
+    -- because it ends in the id, so it needs no index of its own.
+    object_key       text        NOT NULL,
     -- 's3' (the bucket named) or 'local' (under daap's data directory).
     store            text        NOT NULL CHECK (store IN ('s3', 'local')),
     bucket           text,

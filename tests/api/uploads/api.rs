@@ -151,7 +151,7 @@ async fn a_missing_product_or_table_is_404_and_an_older_version_409() {
 #[tokio::test]
 async fn a_retry_gets_the_same_upload_while_it_is_valid_and_a_new_one_after() {
     let Some(served) =
-        Served::start(Backend::Local, settings(Duration::from_secs(2), 5 << 20)).await
+        Served::start(Backend::Local, settings(Duration::from_secs(4), 5 << 20)).await
     else {
         return;
     };
@@ -178,7 +178,7 @@ async fn a_retry_gets_the_same_upload_while_it_is_valid_and_a_new_one_after() {
         one.body["uploadId"], first.body["uploadId"],
         "another key, another upload"
     );
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(4100)).await;
     let later = served.app.post(&path(), &body).await;
     assert_eq!(later.status, StatusCode::CREATED);
     assert_eq!(later.header("idempotent-replayed"), None);

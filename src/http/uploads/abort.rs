@@ -8,6 +8,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::responses::ServerErrors;
+use crate::http::schemas::json::LatestTableIdParam;
 use crate::store::uploads as store;
 use crate::uploads::{MultipartUpload, UploadStatus};
 
@@ -23,7 +24,7 @@ use super::{open_multipart, parse_table_id, parse_upload_id, uploads_of};
     operation_id = "abort_upload",
     tag = "uploads",
     params(
-        ("id" = String, Path, description = "`dp:<name>:<table>`", example = "dp:hmpps_use_of_force:incidents"),
+        LatestTableIdParam,
         ("uploadId" = String, Path, description = "The upload's id", format = Uuid),
     ),
     responses(

@@ -9,6 +9,7 @@ use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::JsonBody;
 use crate::http::responses::{BodyErrors, ServerErrors};
+use crate::http::schemas::json::LatestTableIdParam;
 use crate::store::uploads as store;
 use crate::uploads::MultipartUpload;
 use crate::uploads::multipart::{CompleteBody, parse_completed_parts};
@@ -27,7 +28,7 @@ use super::{open_multipart, parse_table_id, parse_upload_id, uploads_of};
     operation_id = "complete_upload",
     tag = "uploads",
     params(
-        ("id" = String, Path, description = "`dp:<name>:<table>`", example = "dp:hmpps_use_of_force:incidents"),
+        LatestTableIdParam,
         ("uploadId" = String, Path, description = "The upload's id", format = Uuid),
     ),
     request_body = CompleteBody,

@@ -18,6 +18,7 @@ use crate::http::actor::Actor;
 use crate::http::extract::JsonBody;
 use crate::http::idempotency::IdempotencyKey;
 use crate::http::responses::{BodyErrors, ServerErrors};
+use crate::http::schemas::json::LatestTableIdParam;
 use crate::http::write::{
     Applied, ChangeFuture, Idempotent, ProductChange, VersionWriter, WritePlan, change_product,
     ensure_latest,
@@ -43,7 +44,7 @@ use super::{origin, parse_table_id, uploads_of};
     operation_id = "create_upload",
     tag = "uploads",
     params(
-        ("id" = String, Path, description = "`dp:<name>:<table>` (or with the latest version: `dp:<name>:v<M>.<m>:<table>`)", example = "dp:hmpps_use_of_force:incidents"),
+        LatestTableIdParam,
         ("Idempotency-Key" = Option<String>, Header, pattern = r#"^"?[ -~]{1,255}"?$"#, description = "Retry safely: a repeat with the same key gets the same upload while it is valid (without a key, one is derived from the request)"),
     ),
     request_body = UploadRequestBody,

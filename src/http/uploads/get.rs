@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use crate::error::{ApiError, Problem};
 use crate::http::AppState;
 use crate::http::responses::ServerErrors;
+use crate::http::schemas::json::TableIdParam;
 
 use super::json::Upload;
 use super::{find_upload, parse_table_id, parse_upload_id, status, uploads_of};
@@ -21,7 +22,7 @@ use super::{find_upload, parse_table_id, parse_upload_id, status, uploads_of};
     operation_id = "get_upload",
     tag = "uploads",
     params(
-        ("id" = String, Path, description = "`dp:<name>:<table>`", example = "dp:hmpps_use_of_force:incidents"),
+        TableIdParam,
         ("uploadId" = String, Path, description = "The upload's id", format = Uuid),
     ),
     responses(

@@ -11,6 +11,7 @@ use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::JsonBody;
 use crate::http::responses::{BodyErrors, ServerErrors};
+use crate::http::schemas::json::LatestTableIdParam;
 use crate::uploads::MultipartUpload;
 use crate::uploads::multipart::{PartRangeBody, parse_part_range};
 
@@ -28,7 +29,7 @@ use super::{open_multipart, origin, parse_table_id, parse_upload_id, uploads_of}
     operation_id = "get_upload_part_urls",
     tag = "uploads",
     params(
-        ("id" = String, Path, description = "`dp:<name>:<table>`", example = "dp:hmpps_use_of_force:incidents"),
+        LatestTableIdParam,
         ("uploadId" = String, Path, description = "The upload's id", format = Uuid),
     ),
     request_body = PartRangeBody,

@@ -42,6 +42,9 @@ SCENARIOS = {
     "(half way through the matches)",
     "post": "`POST /v1/data-products` registering a new product per request, without an "
     "`Idempotency-Key` (daap derives one and stores the response)",
+    "upload": "`POST /v1/schemas/dp:product_NNNNNN:<table>/uploads` issuing an upload of a "
+    "CSV file into a random table (local store: an HMAC-signed form), without an "
+    "`Idempotency-Key`: one upload row and its idempotency record per request, no version",
     "put": "`PUT /v1/data-products/dp:product_NNNNNN` with a new description every time: a "
     "new minor version each",
     "put_schema_minor": "`PUT /v1/schemas/dp:product_NNNNNN:<table 0-4>` changing a column's "
@@ -60,6 +63,10 @@ RSS_LIMIT_BYTES = 100e6  # 100 MB
 STARTUP_LIMIT_MS = 300
 GET_VS_PGBENCH = 0.5
 WRITE_RATE = 2000
+# Issuing an upload writes what a registration writes, minus the version (one row and its
+# idempotency record, in a transaction that locks the product row): judged against the
+# registration's rate in the same run, so the machine's day-to-day swings cancel out.
+UPLOAD_VS_REGISTER = 0.8
 P99_LIMIT_MS = 5
 
 # PostgreSQL notices (logged by sqlx at WARN) that appear when wrk closes its connections at
@@ -387,6 +394,14 @@ def targets(results: dict) -> list[dict]:
                 f"{rate(w['requests_per_second'])}, {w['server_errors_5xx']} 5xx "
                 f"({w['errors']} errors)",
                 w["requests_per_second"] >= WRITE_RATE and w["server_errors_5xx"] == 0))
+    if "upload" in s and "post" in s:
+        u, p = s["upload"], s["post"]
+        share = ratio(u["requests_per_second"], p["requests_per_second"])
+        out.append(target(
+            "Writes: issue an upload vs register", f"≥ {UPLOAD_VS_REGISTER}× register's rate, no 5xx",
+            f"{rate(u['requests_per_second'])} = {fmt_ratio(share)} register's "
+            f"{rate(p['requests_per_second'])}; {u['server_errors_5xx']} 5xx ({u['errors']} errors)",
+            share is not None and share >= UPLOAD_VS_REGISTER and u["server_errors_5xx"] == 0))
     out.append(deep_target(results, "list", "list_deep", "Deep list page = first page"))
     out.append(deep_target(results, "list_filtered", "list_filtered_deep",
                            "Deep filtered list page = first page"))

@@ -219,6 +219,9 @@ psql "$admin_url" -qX -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$bench_db\"" >/de
 }
 database_url=$(url_for "$bench_db")
 export DATABASE_URL=$database_url
+# Without an upload bucket, uploads use the local store under the data dir: keep it in the
+# run's scratch directory, not in the checkout.
+export DAAP_DATA_DIR=$work/data
 pg_version=$(psql "$DATABASE_URL" -qXAt -c 'SHOW server_version')
 pg_ssl=$(psql "$DATABASE_URL" -qXAt -c 'SHOW ssl')
 log "database $bench_db on PostgreSQL $pg_version"
@@ -371,6 +374,7 @@ scenario list_deep fixed.lua "$base$deep_link" "GET $deep_link (page $((DEEP_PAG
 scenario list_filtered fixed.lua "$base/v1/data-products?$FILTER&limit=100" "GET /v1/data-products?$FILTER&limit=100 (first page)"
 scenario list_filtered_deep fixed.lua "$base$filtered_deep_link" "GET $filtered_deep_link (page $((FILTERED_DEEP_PAGES + 1)))"
 scenario post post.lua "$base/" "POST /v1/data-products (new product, derived idempotency key)"
+scenario upload upload.lua "$base/" "POST /v1/schemas/dp:product_<random>:<random table>/uploads (issue an upload)"
 scenario put put.lua "$base/" "PUT /v1/data-products/dp:product_<random> (new description: minor version)"
 scenario put_schema_minor put_schema.lua "$base/" "PUT /v1/schemas/dp:product_<random>:<table 0-4> (column description: minor)" \
     BENCH_CHANGE=minor

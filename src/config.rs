@@ -38,6 +38,8 @@ pub enum Command {
     Worker(Box<crate::sync::commands::WorkerArgs>),
     /// Inspect and repair catalogue sync: `status`, `retry`, `reconcile`.
     Sync(crate::sync::commands::SyncCommandArgs),
+    /// Upload a CSV file into a table: `daap upload dp:<name>:<table> FILE.csv`.
+    Upload(crate::cli::upload::UploadCommand),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -92,6 +94,9 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub sync: crate::sync::config::SyncArgs,
+
+    #[command(flatten)]
+    pub uploads: crate::uploads::config::UploadArgs,
 }
 
 /// The identity provider (Microsoft Entra ID, or any OpenID Connect provider) and the roles.

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod authz;
+pub mod cli;
 pub mod config;
 pub mod database;
 pub mod domain;
@@ -14,4 +15,5 @@ pub mod server;
 pub mod shutdown;
 pub mod store;
 pub mod sync;
+pub mod uploads;
 pub mod validation;

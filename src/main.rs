@@ -40,5 +40,6 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("{document}");
             Ok(())
         }
+        Command::Upload(command) => daap::cli::upload::run(command).await,
     }
 }

@@ -18,6 +18,7 @@ use utoipa::OpenApi;
         (name = "schemas", description = "Table schemas of data products, versioned by what each change means for consumers"),
         (name = "sync", description = "Delivery of every change to the Glue and DataHub catalogues"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "uploads", description = "Presigned uploads of CSV files into a table's landing area, and their records"),
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError))
 )]

@@ -75,6 +75,7 @@ async fn run(
     if args.migrate_on_start {
         pool::migrate(&database.pool).await?;
     }
+    let uploads = args.uploads.uploads(&args.database.data_dir()).await?;
     let state = AppState {
         pool: database.pool.clone(),
         policy: Arc::new(args.metadata_policy()),
@@ -86,6 +87,7 @@ async fn run(
             require_reader_role: args.auth.require_reader_role,
         }),
         docs: Arc::new(args.docs_settings()),
+        uploads: Some(Arc::new(uploads)),
     };
     let purge = tokio::spawn(purge_idempotency_records(database.pool.clone()));
     let (stop, stopped) = watch::channel(false);

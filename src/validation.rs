@@ -215,6 +215,18 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A whole number in `min..=max` that may be absent or `null`.
+    pub fn optional_int(&mut self, key: &'static str, min: i64, max: i64) -> Option<i64> {
+        self.get(key)?;
+        Some(self.required_int(key, min, max))
+    }
+
+    /// A boolean that may be absent or `null`.
+    pub fn optional_bool(&mut self, key: &'static str) -> Option<bool> {
+        self.get(key)?;
+        Some(self.required_bool(key))
+    }
+
     /// An optional object of string values, returned with its keys sorted.
     pub fn string_map(&mut self, key: &'static str) -> Option<BTreeMap<String, String>> {
         let value = self.get(key)?;

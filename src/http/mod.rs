@@ -12,6 +12,7 @@ pub mod preconditions;
 pub mod responses;
 pub mod schemas;
 pub mod sync_queue;
+pub mod uploads;
 pub mod write;
 
 use std::sync::Arc;
@@ -48,6 +49,8 @@ pub struct AppState {
     /// Who may do what.
     pub authz: Arc<Policy>,
     pub docs: Arc<DocsSettings>,
+    /// Where uploaded files go (`None`: this instance issues no uploads).
+    pub uploads: Option<Arc<crate::uploads::Uploads>>,
 }
 
 /// How writes behave in this deployment.
@@ -68,6 +71,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(data_products::router())
         .merge(schemas::router())
         .merge(sync_queue::router())
+        .merge(uploads::router())
         .split_for_parts();
     utoipa::Modify::modify(&crate::openapi::BearerSecurity, &mut openapi);
     (router, openapi)

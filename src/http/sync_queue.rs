@@ -12,12 +12,18 @@ use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::http::AppState;
-use crate::http::responses::ServerErrors;
+use crate::http::extract::ApiQuery;
+use crate::http::responses::{MalformedQuery, Problems, ServerErrors};
 use crate::store::outbox;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_sync_queue))
 }
+
+/// This operation takes no query parameters: any one is a mistake worth a 400.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParameters {}
 
 /// The outbox per configured target.
 #[derive(Debug, Serialize, ToSchema)]
@@ -53,10 +59,14 @@ pub struct TargetQueue {
     tag = "sync",
     responses(
         (status = 200, description = "The queue per configured catalogue", body = SyncQueue),
+        Problems<(MalformedQuery,)>,
         ServerErrors,
     )
 )]
-pub async fn get_sync_queue(State(state): State<AppState>) -> Result<Json<SyncQueue>, ApiError> {
+pub async fn get_sync_queue(
+    State(state): State<AppState>,
+    ApiQuery(NoParameters {}): ApiQuery<NoParameters>,
+) -> Result<Json<SyncQueue>, ApiError> {
     let figures = outbox::queue_figures(&state.pool).await?;
     let now = OffsetDateTime::now_utc();
     let targets = state

@@ -10,6 +10,7 @@ pub mod pool;
 pub mod products;
 pub mod snapshots;
 pub mod tables;
+pub mod uploads;
 pub mod versions;
 
 pub use error::StoreError;

@@ -49,3 +49,4 @@ mod sync_glue_publish;
 mod sync_glue_versions;
 mod sync_outbox;
 mod sync_processes;
+mod uploads;

@@ -8,6 +8,7 @@ use crate::http::AppState;
 use crate::store::StoreError;
 use crate::store::idempotency;
 use crate::store::products::{self, NewVersion, ProductVersionRow};
+use crate::store::uploads::{self, NewUpload, UploadRow};
 
 /// The connection of one write and what the deployment says a write must also record: the
 /// catalogue targets whose outbox (`sync_state`) every version and deletion raises, in the
@@ -66,5 +67,14 @@ impl<'c> VersionWriter<'c> {
     /// created it must create it again.
     pub async fn forget_derived_keys(&mut self, resource: &str) -> Result<(), sqlx::Error> {
         idempotency::forget_derived(self.conn, resource).await
+    }
+
+    /// Record an upload this write issues, in its transaction: with the idempotency record
+    /// that replays it, so a retry gets this upload and never a second one.
+    pub async fn record_upload(
+        &mut self,
+        upload: &NewUpload<'_>,
+    ) -> Result<UploadRow, sqlx::Error> {
+        uploads::insert(self.conn, upload).await
     }
 }

@@ -21,9 +21,9 @@ use super::database::{new_database, server};
 
 /// A running daap (router + its own fresh database) for one test.
 pub struct TestApp {
-    router: Router,
+    pub router: Router,
     pub pool: PgPool,
-    state: AppState,
+    pub state: AppState,
 }
 
 impl TestApp {
@@ -135,6 +135,7 @@ impl TestApp {
             auth,
             authz: Arc::new(authz),
             docs: Arc::new(docs),
+            uploads: None,
         };
         Self {
             router: app(state.clone()),

@@ -119,6 +119,7 @@ macro_rules! tuple_reasons {
     };
 }
 
+tuple_reasons!(A);
 tuple_reasons!(A, B);
 tuple_reasons!(A, B, C);
 tuple_reasons!(A, B, C, D);

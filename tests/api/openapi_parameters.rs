@@ -169,7 +169,7 @@ fn the_id_patterns_accept_exactly_the_ids_the_parsers_accept() {
 }
 
 #[test]
-fn both_lists_take_the_same_page_parameters_with_the_servers_page_size_limit() {
+fn every_list_takes_the_same_page_parameters_with_the_servers_page_size_limit() {
     let document = serde_json::to_value(daap::http::openapi()).unwrap();
     for name in ["limit", "cursor"] {
         let found = parameters(&document, name);
@@ -178,10 +178,16 @@ fn both_lists_take_the_same_page_parameters_with_the_servers_page_size_limit() {
             operations,
             [
                 "get /v1/data-products",
-                "get /v1/data-products/{id}/versions"
+                "get /v1/data-products/{id}/versions",
+                "get /v1/schemas/{id}/uploads"
             ]
         );
-        assert_eq!(found[0].1, found[1].1, "`{name}` is declared once");
+        for (operation, parameter) in &found[1..] {
+            assert_eq!(
+                parameter, &found[0].1,
+                "`{name}` of {operation} is declared once"
+            );
+        }
         assert_eq!(found[0].1["in"], "query");
     }
     let limit = &parameters(&document, "limit")[0].1["schema"];

@@ -1,8 +1,9 @@
 //! Every request logs one INFO line with its matched route (not the raw path), status and
 //! latency, and a 500's error line carries the route too.
 
+use std::cell::RefCell;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 
 use axum::http::StatusCode;
 use serde_json::Value;
@@ -10,13 +11,26 @@ use tracing_subscriber::fmt::MakeWriter;
 
 use crate::support::{TestApp, product};
 
-/// Collects what the subscriber writes.
+/// Collects what the subscriber writes for one test.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
-impl Write for Captured {
+thread_local! {
+    /// Where log lines written on this thread go (nowhere when unset). A `#[tokio::test]`
+    /// runs its requests, spawned tasks included, on its own thread.
+    static CAPTURE: RefCell<Option<Captured>> = const { RefCell::new(None) };
+}
+
+/// Writes to the capture of the current thread's test, if any.
+struct ThreadCapture;
+
+impl Write for ThreadCapture {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        CAPTURE.with(|capture| {
+            if let Some(captured) = capture.borrow().as_ref() {
+                captured.0.lock().unwrap().extend_from_slice(bytes);
+            }
+        });
         Ok(bytes.len())
     }
 
@@ -25,11 +39,11 @@ impl Write for Captured {
     }
 }
 
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
+impl<'a> MakeWriter<'a> for ThreadCapture {
+    type Writer = ThreadCapture;
 
     fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
+        ThreadCapture
     }
 }
 
@@ -53,15 +67,32 @@ impl Captured {
     }
 }
 
-/// Log as `daap serve --log-format json` does, at its default level, into `captured`, for the
-/// rest of this (single-threaded) test.
-fn capture_logs(captured: &Captured) -> tracing::subscriber::DefaultGuard {
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter("info,sqlx=warn")
-        .with_writer(captured.clone())
-        .finish();
-    tracing::subscriber::set_default(subscriber)
+/// Stops capturing on this thread when dropped.
+struct CaptureGuard;
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        CAPTURE.with(|capture| capture.borrow_mut().take());
+    }
+}
+
+/// Log as `daap serve --log-format json` does, at its default level, and keep what this
+/// (single-threaded) test logs in `captured`.
+///
+/// One process-wide subscriber, installed once, rather than a thread-local default per test:
+/// tracing caches each call site's interest globally, and a per-test subscriber coming and
+/// going while other tests run in parallel was seen to leave a test with no lines at all.
+fn capture_logs(captured: &Captured) -> CaptureGuard {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter("info,sqlx=warn")
+            .with_writer(ThreadCapture)
+            .init();
+    });
+    CAPTURE.with(|capture| *capture.borrow_mut() = Some(captured.clone()));
+    CaptureGuard
 }
 
 #[tokio::test]

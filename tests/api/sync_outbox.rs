@@ -8,37 +8,21 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use daap::http::WriteSettings;
 use daap::sync::target::TargetName;
 use serde_json::{Value, json};
 
+use crate::support::daap_process::{self, app_syncing_to};
 use crate::support::recording_target::{Recorder, RunningWorker, fast_worker};
+use crate::support::tables::table;
 use crate::support::{TestApp, product, product_fields};
 
 async fn glue_app() -> TestApp {
-    TestApp::with_writes(WriteSettings {
-        sync_targets: vec![TargetName::Glue],
-        ..WriteSettings::default()
-    })
-    .await
+    app_syncing_to(vec![TargetName::Glue]).await
 }
 
 /// Wait until the product's sync status says nothing is pending for any target.
 async fn wait_synced(app: &TestApp, id: &str) -> Value {
-    for _ in 0..500 {
-        let status = app.get(&format!("/v1/data-products/{id}/sync")).await;
-        if status.status == StatusCode::OK
-            && status.body["targets"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|t| t["pending"] == 0)
-        {
-            return status.body;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{id} never finished syncing");
+    daap_process::wait_synced(app, id, Duration::from_secs(10)).await
 }
 
 async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
@@ -58,15 +42,6 @@ async fn sync_rows(app: &TestApp) -> Vec<(String, i32, bool)> {
     .fetch_all(&app.pool)
     .await
     .unwrap()
-}
-
-fn table(columns: &[(&str, &str)]) -> Value {
-    json!({
-        "tableDescription": "Incidents",
-        "columns": columns.iter().map(|(name, data_type)| json!({
-            "name": name, "type": data_type, "description": ""
-        })).collect::<Vec<_>>()
-    })
 }
 
 #[tokio::test]

@@ -7,23 +7,15 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use daap::sync::target::TargetName;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::fake_gms::FakeGms;
 use crate::support::daap_process::{
     app_syncing_to, assert_never_backwards, delivered_versions, signal, wait_synced, worker,
 };
+use crate::support::tables::table;
 use crate::support::{product, product_fields};
 use crate::support_moto::{glue_target, moto, unique_name};
-
-fn table(columns: &[(&str, &str)]) -> Value {
-    json!({
-        "tableDescription": "Incidents",
-        "columns": columns.iter().map(|(name, data_type)| json!({
-            "name": name, "type": data_type, "description": ""
-        })).collect::<Vec<_>>()
-    })
-}
 
 #[tokio::test]
 async fn a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_out_of_order() {

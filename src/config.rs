@@ -97,6 +97,12 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub uploads: crate::uploads::config::UploadArgs,
+
+    #[command(flatten)]
+    pub gateway: crate::http::gateway::args::GatewayArgs,
+
+    #[command(flatten)]
+    pub metrics: crate::metrics::MetricsArgs,
 }
 
 /// The identity provider (Microsoft Entra ID, or any OpenID Connect provider) and the roles.
@@ -234,6 +240,16 @@ impl ServeArgs {
         DocsSettings { sign_in }
     }
 
+    /// The gateway duties for this listener; the docs UI may also talk to the identity
+    /// provider that signs its users in.
+    pub fn gateway(&self) -> crate::http::gateway::Gateway {
+        let mut gateway = self.gateway.gateway(self.bind.ip());
+        if let Some(authority) = self.docs_settings().sign_in.and_then(|s| s.authority) {
+            gateway.browser.connect_sources.push(origin_of(&authority));
+        }
+        gateway
+    }
+
     pub fn write_settings(&self) -> WriteSettings {
         WriteSettings {
             idempotency: IdempotencySettings {
@@ -256,4 +272,13 @@ impl ServeArgs {
             allowed_domains: (!allowed.is_empty()).then_some(allowed),
         }
     }
+}
+
+/// `https://host[:port]` of a URL (the part a content security policy names).
+fn origin_of(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find('/')
+        .map_or(url.len(), |i| after_scheme + i);
+    url[..end].to_owned()
 }

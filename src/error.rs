@@ -73,6 +73,18 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// The request took longer than the configured limit (408).
+    #[error("{0}")]
+    RequestTimeout(String),
+    /// The URL is longer than the configured limit (414).
+    #[error("{0}")]
+    UriTooLong(String),
+    /// The headers are larger than the configured limit (431).
+    #[error("{0}")]
+    HeadersTooLarge(String),
+    /// The caller spent its budget; the rate limiter adds `Retry-After` and `RateLimit` (429).
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("{0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -103,6 +115,10 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            Self::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -124,6 +140,10 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::MethodNotAllowed(_) => "method-not-allowed",
+            Self::RequestTimeout(_) => "request-timeout",
+            Self::UriTooLong(_) => "uri-too-long",
+            Self::HeadersTooLarge(_) => "headers-too-large",
+            Self::TooManyRequests(_) => "too-many-requests",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod localpg;
 pub mod logging;
+pub mod metrics;
 pub mod openapi;
 pub mod server;
 pub mod shutdown;

@@ -88,6 +88,7 @@ async fn run(
         }),
         docs: Arc::new(args.docs_settings()),
         uploads: Some(Arc::new(uploads)),
+        gateway: Arc::new(args.gateway()),
     };
     let purge = tokio::spawn(purge_idempotency_records(database.pool.clone()));
     let (stop, stopped) = watch::channel(false);
@@ -96,6 +97,13 @@ async fn run(
         let _ = stop.send(true);
     });
     let sync_worker = start_sync_worker(args, database, stopped.clone()).await?;
+    let metrics = crate::metrics::start(
+        &args.metrics,
+        &database.pool,
+        args.sync.targets().iter().map(|t| t.as_str()).collect(),
+        stopped.clone(),
+    )
+    .await?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("could not listen on {}", args.bind))?;
@@ -110,6 +118,9 @@ async fn run(
     if let Some(sync_worker) = sync_worker {
         // Finishes the deliveries in flight (each bounded by its timeout), releases leases.
         let _ = sync_worker.await;
+    }
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
     }
     signal.abort();
     purge.abort();

@@ -11,6 +11,7 @@ use crate::auth::bearer_token;
 use crate::authz::{Action, Caller};
 use crate::error::ApiError;
 use crate::http::AppState;
+use crate::http::access_log::LoggedPrincipal;
 use crate::http::actor::Actor;
 
 /// Paths that answer without a token: health checks, the OpenAPI document and Swagger UI.
@@ -44,6 +45,14 @@ pub async fn authenticate(
     {
         return error.into_response();
     }
+    let principal = match &caller {
+        Caller::Authenticated(principal) => Some(LoggedPrincipal(principal.id.clone())),
+        Caller::Anonymous => None,
+    };
     request.extensions_mut().insert(caller);
-    next.run(request).await
+    let mut response = next.run(request).await;
+    if let Some(principal) = principal {
+        response.extensions_mut().insert(principal);
+    }
+    response
 }

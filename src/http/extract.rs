@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::http::AppState;
+use crate::http::gateway::limits::nesting_depth;
 
 /// A JSON request body, parsed but not yet validated (validation reports every problem at
 /// once, which needs the whole document). Rejects a non-JSON media type with 415, a body over
@@ -52,6 +53,13 @@ impl FromRequest<AppState> for JsonBody {
             return Err(ApiError::BadRequest(
                 "the request body is empty; send a JSON object".to_owned(),
             ));
+        }
+        let depth = nesting_depth(&bytes);
+        if depth > state.gateway.limits.json_depth {
+            return Err(ApiError::BadRequest(format!(
+                "the request body nests arrays and objects {depth} deep; the limit is {}",
+                state.gateway.limits.json_depth
+            )));
         }
         serde_json::from_slice(&bytes)
             .map(JsonBody)

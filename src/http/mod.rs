@@ -5,10 +5,12 @@ pub mod actor;
 pub mod authentication;
 pub mod data_products;
 pub mod extract;
+pub mod gateway;
 pub mod health;
 pub mod idempotency;
 pub mod pagination;
 pub mod preconditions;
+pub mod request_id;
 pub mod responses;
 pub mod schemas;
 pub mod sync_queue;
@@ -51,6 +53,8 @@ pub struct AppState {
     pub docs: Arc<DocsSettings>,
     /// Where uploaded files go (`None`: this instance issues no uploads).
     pub uploads: Option<Arc<crate::uploads::Uploads>>,
+    /// Rate limits, request limits, lifecycle and browser headers.
+    pub gateway: Arc<gateway::Gateway>,
 }
 
 /// How writes behave in this deployment.
@@ -87,6 +91,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn app(state: AppState) -> Router {
     let body_limit = state.body_limit;
     let (router, mut openapi) = routes();
+    state.gateway.lifecycle.mark(&mut openapi);
     let mut swagger = SwaggerUi::new("/docs");
     if let Some(sign_in) = &state.docs.sign_in {
         crate::openapi::add_sign_in(&mut openapi, sign_in);
@@ -97,11 +102,19 @@ pub fn app(state: AppState) -> Router {
                 .use_pkce_with_authorization_code_grant(true),
         );
     }
-    router
+    let content_security_policy = Arc::new(state.gateway.browser.content_security_policy());
+    // Layers run outermost (last added) first: the access log sees everything, limits refuse
+    // oversized requests before authentication reads them, and the rate limiter runs after
+    // authentication, which names the caller.
+    let mut router = router
         .merge(swagger.url("/openapi.json", openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            gateway::rate_limit::enforce,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             authentication::authenticate,
@@ -111,6 +124,22 @@ pub fn app(state: AppState) -> Router {
             |_: Box<dyn std::any::Any + Send>| {
                 ApiError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
             },
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            gateway::limits::enforce,
+        ));
+    if let Some(cors) = state.gateway.browser.cors() {
+        router = router.layer(cors);
+    }
+    router
+        .layer(middleware::from_fn_with_state(
+            content_security_policy,
+            gateway::browser::security_headers,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            gateway::lifecycle::headers,
         ))
         .layer(middleware::from_fn(access_log::access_log))
         .with_state(state)

@@ -181,6 +181,8 @@ async fn deliver(
                 error = %error,
                 "sync delivery failed"
             );
+            metrics::counter!("daap_sync_failures_total", "target" => claimed.target.to_string())
+                .increment(1);
             let detail = truncate(&error.to_string(), 2000);
             outbox::failed(
                 pool,

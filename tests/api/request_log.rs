@@ -5,10 +5,12 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::sync::{Arc, Mutex, Once};
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
+use daap::authz::Policy;
 use serde_json::Value;
 use tracing_subscriber::fmt::MakeWriter;
 
+use crate::support::callers::{Who, app_with_auth, token};
 use crate::support::{TestApp, product};
 
 /// Collects what the subscriber writes for one test.
@@ -137,9 +139,91 @@ async fn each_request_logs_one_info_line_with_route_status_and_latency() {
             .unwrap();
         assert!(latency >= 0.0, "latency {latency}");
     }
-    // The raw path (which carries a product's name) is never logged as the route.
+    // The route is the template, never the raw path; the product it names is its own field.
+    assert_eq!(finished[2]["fields"]["product"], "dp:nothing_here");
+    assert_eq!(finished[2]["fields"]["route"], "/v1/data-products/{id}");
+    assert!(finished[3]["fields"]["product"].is_null());
+}
+
+#[tokio::test]
+async fn the_request_line_names_the_request_id_principal_and_product_and_never_the_token() {
+    let (app, _idp) = app_with_auth(Policy::default()).await;
+    let captured = Captured::default();
+    let _guard = capture_logs(&captured);
+    let token = token(Who::Steward).unwrap();
+    let bearer = format!("Bearer {token}");
+
+    let created = app
+        .call(
+            Method::POST,
+            "/v1/data-products",
+            Some(&product("prisons")),
+            &[
+                ("authorization", &bearer),
+                ("x-request-id", "ci-run-42.step:7"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(created.header("x-request-id"), Some("ci-run-42.step:7"));
+    let read = app
+        .call(
+            Method::GET,
+            "/v1/schemas/dp:prisons:cells",
+            None,
+            &[("authorization", &bearer)],
+        )
+        .await;
+    let generated = read.header("x-request-id").unwrap().to_owned();
+    assert!(uuid::Uuid::parse_str(&generated).is_ok(), "{generated}");
+
+    let finished = captured.finished();
+    assert_eq!(finished.len(), 2, "{finished:?}");
+    let principal = finished[0]["fields"]["principal"].as_str().unwrap();
+    assert!(
+        !principal.is_empty() && !principal.contains('@'),
+        "an object id: {principal}"
+    );
+    assert_eq!(finished[0]["fields"]["request_id"], "ci-run-42.step:7");
+    assert_eq!(finished[0]["span"]["request_id"], "ci-run-42.step:7");
+    assert_eq!(finished[0]["fields"]["method"], "POST");
+    assert_eq!(finished[0]["fields"]["status"], 201);
+    assert_eq!(
+        finished[0]["fields"]["product"], "dp:prisons",
+        "from Location"
+    );
+    assert_eq!(finished[1]["fields"]["request_id"], generated.as_str());
+    assert_eq!(
+        finished[1]["fields"]["product"], "dp:prisons",
+        "from the table id"
+    );
+    assert_eq!(finished[1]["fields"]["principal"], principal);
+
     let all = serde_json::to_string(&captured.lines()).unwrap();
-    assert!(!all.contains("dp:nothing_here"), "raw path logged: {all}");
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(!all.contains(signature), "token logged: {all}");
+    assert!(!all.contains(&token[..20]), "token logged: {all}");
+    assert!(
+        !all.contains("steward@justice.gov.uk"),
+        "personal data logged: {all}"
+    );
+    assert!(!all.contains("tableDescription"), "body logged: {all}");
+}
+
+#[tokio::test]
+async fn a_request_id_that_could_forge_log_lines_is_replaced() {
+    let app = TestApp::new().await;
+    for bad in ["", "has space", "quote\"", &"x".repeat(129), "naïve"] {
+        let mut request = axum::http::Request::builder().uri("/health/live");
+        if let Ok(value) = axum::http::HeaderValue::from_bytes(bad.as_bytes()) {
+            request = request.header("x-request-id", value);
+        }
+        let answer = app
+            .send(request.body(axum::body::Body::empty()).unwrap())
+            .await;
+        let id = answer.header("x-request-id").unwrap();
+        assert!(uuid::Uuid::parse_str(id).is_ok(), "{bad:?} gave {id}");
+    }
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ fn scratch_dir(label: &str) -> PathBuf {
     std::env::temp_dir().join(format!("daap-{label}-{}-{nanos}", std::process::id()))
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -24,7 +24,12 @@ fn free_port() -> u16 {
 }
 
 /// A minimal HTTP/1.1 exchange, so the test needs no HTTP client crate.
-async fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> Option<(u16, String)> {
+pub async fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> Option<(u16, String)> {
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .ok()?;
@@ -66,7 +71,7 @@ fn daap(data_dir: &Path, port: u16) -> Command {
     command
 }
 
-async fn wait_until_ready(port: u16, child: &mut std::process::Child) {
+pub async fn wait_until_ready(port: u16, child: &mut std::process::Child) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Some((200, _)) = http(port, "GET", "/health/ready", None).await {
@@ -80,7 +85,7 @@ async fn wait_until_ready(port: u16, child: &mut std::process::Child) {
     }
 }
 
-fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
+pub fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGTERM,

@@ -114,6 +114,16 @@ pub async fn create_upload(
         // The record was not written: give the store's multipart upload up too.
         abort_orphan(&uploads, s3_key).await;
     }
+    if let Ok(response) = &result
+        && response.status() == axum::http::StatusCode::CREATED
+    {
+        let kind = if request.parts.is_some() {
+            "multipart"
+        } else {
+            "single"
+        };
+        metrics::counter!("daap_uploads_issued_total", "kind" => kind).increment(1);
+    }
     result
 }
 

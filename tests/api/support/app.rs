@@ -136,12 +136,20 @@ impl TestApp {
             authz: Arc::new(authz),
             docs: Arc::new(docs),
             uploads: None,
+            gateway: Arc::new(daap::http::gateway::Gateway::default()),
         };
         Self {
             router: app(state.clone()),
             pool,
             state,
         }
+    }
+
+    /// The same instance behind other gateway settings (rate limits, request limits, ...).
+    pub fn with_gateway(mut self, gateway: daap::http::gateway::Gateway) -> Self {
+        self.state.gateway = Arc::new(gateway);
+        self.router = app(self.state.clone());
+        self
     }
 
     /// A new instance of the service on the same database, as after a restart: nothing is

@@ -15,6 +15,10 @@
 # Settings: BENCH_DATABASE_URL (as bench/run.sh), BENCH_PRODUCTS, BENCH_DURATION,
 # BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_PORT (18090), ROUNDS (5), SCENARIOS
 # (default: "get get_schema list post put put_schema_minor").
+#
+# One build, two configurations: pass `.` as <before-commit> and set BEFORE_ENV and AFTER_ENV
+# to the settings of each side (space-separated NAME=value), e.g. the cost of logging, metrics
+# and rate limiting (bench/ops_overhead.sh does exactly that).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -64,8 +68,13 @@ build() { # name revision-or-empty
         die "build of $name failed"
     cp "$target/release/daap" "$work/daap-$name"
 }
-build before "$BEFORE"
-build after "$AFTER"
+if [[ $BEFORE == . ]]; then
+    build after ""
+    cp "$work/daap-after" "$work/daap-before"
+else
+    build before "$BEFORE"
+    build after "$AFTER"
+fi
 
 DATABASE_URL=$(python3 -c "import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path='/' + sys.argv[2])))" "$admin_url" "$db")
 export DATABASE_URL
@@ -77,9 +86,12 @@ psql "$DATABASE_URL" -qX -v products="$PRODUCTS" -v history_products=10 -v histo
 psql "$DATABASE_URL" -qX -c CHECKPOINT >/dev/null 2>&1 || true
 
 url="http://127.0.0.1:$PORT"
-start() { # binary
-    DAAP_BIND=127.0.0.1:$PORT DAAP_MIGRATE_ON_START=false DAAP_LOG_FORMAT=json RUST_LOG=error \
-        "$1" serve 2>>"$work/server.log" &
+start() { # binary [NAME=value...]: the side's own settings win over the defaults
+    local binary=$1
+    shift
+    # shellcheck disable=SC2068
+    env DAAP_BIND=127.0.0.1:$PORT DAAP_MIGRATE_ON_START=false DAAP_LOG_FORMAT=json RUST_LOG=error \
+        $@ "$binary" serve 2>>"$work/server.log" &
     server_pid=$!
     for _ in $(seq 200); do curl -fs "$url/health/ready" >/dev/null 2>&1 && return; sleep 0.05; done
     die "the server did not become ready"
@@ -101,7 +113,10 @@ scenario_args() { # scenario -> lua script and environment
 
 for round in $(seq "$ROUNDS"); do
     for side in before after; do
-        start "$work/daap-$side"
+        side_env=BEFORE_ENV
+        [[ $side == after ]] && side_env=AFTER_ENV
+        # shellcheck disable=SC2086
+        start "$work/daap-$side" ${!side_env:-}
         env BENCH_PRODUCTS="$PRODUCTS" BENCH_THREADS="$THREADS" \
             wrk -t "$THREADS" -c "$CONNECTIONS" -d 1s -s bench/lua/get.lua "$url/" >/dev/null
         for name in $SCENARIOS; do

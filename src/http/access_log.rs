@@ -21,6 +21,7 @@ pub async fn access_log(request: Request, next: Next) -> Response {
         .map_or(UNMATCHED, MatchedPath::as_str)
         .to_owned();
     let span = tracing::info_span!("request", method = %request.method(), route = %route);
+    crate::telemetry::adopt_remote_parent(&span, request.headers());
     let response = next.run(request).instrument(span.clone()).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| {

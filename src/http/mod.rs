@@ -51,6 +51,8 @@ pub struct AppState {
     pub docs: Arc<DocsSettings>,
     /// Where uploaded files go (`None`: this instance issues no uploads).
     pub uploads: Option<Arc<crate::uploads::Uploads>>,
+    /// Set when shutdown begins: `/health/ready` then answers 503.
+    pub readiness: crate::readiness::Readiness,
 }
 
 /// How writes behave in this deployment.

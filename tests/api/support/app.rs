@@ -136,6 +136,7 @@ impl TestApp {
             authz: Arc::new(authz),
             docs: Arc::new(docs),
             uploads: None,
+            readiness: daap::readiness::Readiness::new(),
         };
         Self {
             router: app(state.clone()),

@@ -29,6 +29,7 @@ mod request_log;
 mod schema_versioning;
 mod schemas;
 mod serve;
+mod serve_shutdown;
 mod storage;
 mod support;
 mod support_moto;

@@ -30,6 +30,7 @@ mod schema_versioning;
 mod schemas;
 mod serve;
 mod serve_shutdown;
+mod serve_tls;
 mod storage;
 mod support;
 mod support_moto;

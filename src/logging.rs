@@ -26,6 +26,18 @@ pub fn init_tracing(format: LogFormat) -> anyhow::Result<Telemetry> {
             "info,sqlx=warn,tower_http=warn,opentelemetry_sdk=warn,opentelemetry-otlp=warn",
         )
     });
+    if !crate::telemetry::configured() {
+        // Logs only: one global filter, so whatever it disables costs nothing at all.
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr);
+        match format {
+            LogFormat::Text => builder.init(),
+            LogFormat::Json => builder.json().init(),
+        }
+        return Ok(Telemetry::off());
+    }
+    // Logs and traces: each layer with its own filter (`RUST_LOG` for the lines).
     let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     let lines: Box<dyn Layer<Registry> + Send + Sync> = match format {
         LogFormat::Text => lines.with_filter(filter).boxed(),

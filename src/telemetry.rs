@@ -96,7 +96,7 @@ where
     let layer = tracing_opentelemetry::layer()
         .with_tracer(tracer)
         .with_threads(false)
-        .with_filter(exported());
+        .with_filter(Uncached(exported()));
     ENABLED.store(true, Ordering::Relaxed);
     Ok((
         Some(layer),
@@ -118,6 +118,45 @@ fn exported() -> Targets {
         .with_target("reqwest", LevelFilter::OFF)
         .with_target("hyper", LevelFilter::OFF)
         .with_target("h2", LevelFilter::OFF)
+}
+
+/// A per-layer filter whose verdict is never cached as "always" at a callsite, so that every
+/// span and event is put to all the per-layer filters before it is dispatched.
+///
+/// tracing-subscriber keeps each filter's verdict in a thread-local between `enabled` and the
+/// dispatch that consumes it. A callsite every filter likes ("always") skips `enabled`, and
+/// then reads whatever verdict was left behind by an `enabled` call that no event followed
+/// (the `log` bridge asks about every `log` record that passes the maximum level, which the
+/// DEBUG `db.*` spans raise): the next request line was silently dropped from the log.
+/// Answering "sometimes" (or "never") keeps `enabled` in the path; it costs a filter check per
+/// span and event, only while traces are on.
+struct Uncached<F>(F);
+
+impl<S, F: tracing_subscriber::layer::Filter<S>> tracing_subscriber::layer::Filter<S>
+    for Uncached<F>
+{
+    fn enabled(
+        &self,
+        meta: &tracing::Metadata<'_>,
+        cx: &tracing_subscriber::layer::Context<'_, S>,
+    ) -> bool {
+        self.0.enabled(meta, cx)
+    }
+
+    fn callsite_enabled(
+        &self,
+        meta: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        if self.0.callsite_enabled(meta).is_never() {
+            tracing::subscriber::Interest::never()
+        } else {
+            tracing::subscriber::Interest::sometimes()
+        }
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        self.0.max_level_hint()
+    }
 }
 
 fn tracer_provider() -> anyhow::Result<SdkTracerProvider> {

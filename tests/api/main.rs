@@ -31,6 +31,7 @@ mod schemas;
 mod serve;
 mod serve_shutdown;
 mod serve_tls;
+mod serve_traces;
 mod storage;
 mod support;
 mod support_moto;

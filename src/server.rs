@@ -106,7 +106,7 @@ async fn run(
     };
     let purge = tokio::spawn(purge_idempotency_records(database.pool.clone()));
     let (stop, stopped) = watch::channel(false);
-    let sync_worker = start_sync_worker(args, database, stopped).await?;
+    let sync_worker = start_sync_worker(args, database, stopped.clone()).await?;
     let listener = std::net::TcpListener::bind(args.bind)
         .with_context(|| format!("could not listen on {}", args.bind))?;
     let address = listener.local_addr()?;

@@ -90,6 +90,9 @@ pub struct ServeArgs {
     pub log_format: LogFormat,
 
     #[command(flatten)]
+    pub serving: crate::serving::ServingArgs,
+
+    #[command(flatten)]
     pub auth: AuthArgs,
 
     #[command(flatten)]

@@ -12,8 +12,17 @@ async fn main() -> std::process::ExitCode {
         Command::Worker(args) => args.log_format,
         _ => LogFormat::Text,
     };
-    init_tracing(log_format);
-    match run(cli.command).await {
+    let telemetry = match init_tracing(log_format) {
+        Ok(telemetry) => telemetry,
+        Err(error) => {
+            eprintln!("daap: {error:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = run(cli.command).await;
+    // Last, so that the spans of the shutdown itself are sent too.
+    telemetry.shutdown().await;
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("daap: {error:#}");

@@ -1,8 +1,11 @@
 //! `daap serve`: start the HTTP service and shut it down gracefully.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum_server::Server;
+use axum_server::tls_rustls::RustlsConfig;
 use tokio::sync::watch;
 
 use crate::auth::{TokenValidator, http_client};
@@ -10,13 +13,22 @@ use crate::authz::Policy;
 use crate::config::ServeArgs;
 use crate::database::Database;
 use crate::http::{AppState, app};
-use crate::shutdown::shutdown_signal;
+use crate::readiness::Readiness;
+use crate::shutdown::{ShutdownPlan, drain_on_signal};
 use crate::store::pool;
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let auth = token_validator(&args)?;
+    // Before the database: a TLS mistake should fail fast, with nothing started.
+    let tls = match args.serving.tls()? {
+        Some(files) => {
+            let (config, loaded) = crate::tls::load(&files).await?;
+            Some((config, files, loaded))
+        }
+        None => None,
+    };
     let database = Database::open(&args.database).await?;
-    let result = run(&args, &database, auth).await;
+    let result = run(&args, &database, auth, tls).await;
     database.close().await?;
     result
 }
@@ -64,6 +76,7 @@ async fn run(
     args: &ServeArgs,
     database: &Database,
     auth: Option<TokenValidator>,
+    tls: Option<(RustlsConfig, crate::serving::TlsFiles, [u8; 32])>,
 ) -> anyhow::Result<()> {
     if let Some(validator) = &auth {
         // Warm the key cache; if the provider is down, requests get 503 until it answers.
@@ -76,6 +89,7 @@ async fn run(
         pool::migrate(&database.pool).await?;
     }
     let uploads = args.uploads.uploads(&args.database.data_dir()).await?;
+    let readiness = Readiness::new();
     let state = AppState {
         pool: database.pool.clone(),
         policy: Arc::new(args.metadata_policy()),
@@ -89,13 +103,10 @@ async fn run(
         docs: Arc::new(args.docs_settings()),
         uploads: Some(Arc::new(uploads)),
         gateway: Arc::new(args.gateway()),
+        readiness: readiness.clone(),
     };
     let purge = tokio::spawn(purge_idempotency_records(database.pool.clone()));
     let (stop, stopped) = watch::channel(false);
-    let signal = tokio::spawn(async move {
-        shutdown_signal().await;
-        let _ = stop.send(true);
-    });
     let sync_worker = start_sync_worker(args, database, stopped.clone()).await?;
     let metrics = crate::metrics::start(
         &args.metrics,
@@ -104,17 +115,40 @@ async fn run(
         stopped.clone(),
     )
     .await?;
-    let listener = tokio::net::TcpListener::bind(args.bind)
-        .await
+    let listener = std::net::TcpListener::bind(args.bind)
         .with_context(|| format!("could not listen on {}", args.bind))?;
-    tracing::info!(address = %listener.local_addr()?, "daap is serving HTTP");
-    let mut http_stopped = stopped;
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async move {
-            let _ = http_stopped.wait_for(|stop| *stop).await;
-        })
-        .await
-        .context("the HTTP server failed")?;
+    let address = listener.local_addr()?;
+    let handle = axum_server::Handle::new();
+    let plan = ShutdownPlan {
+        delay: args.serving.shutdown_delay(),
+        timeout: args.serving.shutdown_timeout(),
+    };
+    let signal = tokio::spawn(drain_on_signal(plan, readiness, handle.clone(), stop));
+    // Handlers and middleware (the rate limiter) read the peer as `ConnectInfo<SocketAddr>`.
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let header_read_timeout = args.serving.header_read_timeout();
+    let served = match tls {
+        None => {
+            tracing::info!(address = %address, "daap is serving HTTP");
+            let server = configure(
+                axum_server::from_tcp(listener)?,
+                handle,
+                header_read_timeout,
+            );
+            server.serve(service).await
+        }
+        Some((config, files, loaded)) => {
+            tracing::info!(address = %address, cert = %files.cert.display(), "daap is serving HTTPS");
+            let reloader = crate::tls::spawn_reloader(config.clone(), files, loaded);
+            let server = axum_server::from_tcp_rustls(listener, config)?;
+            let served = configure(server, handle, header_read_timeout)
+                .serve(service)
+                .await;
+            reloader.abort();
+            served
+        }
+    };
+    served.context("the HTTP server failed")?;
     if let Some(sync_worker) = sync_worker {
         // Finishes the deliveries in flight (each bounded by its timeout), releases leases.
         let _ = sync_worker.await;
@@ -126,6 +160,22 @@ async fn run(
     purge.abort();
     tracing::info!("daap stopped");
     Ok(())
+}
+
+/// The HTTP settings of either listener: HTTP/1.1 (what axum is built for here), a bound on
+/// how long a client may take to send its headers (slowloris; `None`: no bound), and the
+/// handle the shutdown sequence stops it with.
+fn configure<A>(
+    server: Server<SocketAddr, A>,
+    handle: axum_server::Handle<SocketAddr>,
+    header_read_timeout: Option<std::time::Duration>,
+) -> Server<SocketAddr, A> {
+    let mut server = server.http1_only().handle(handle);
+    server
+        .http_builder()
+        .http1()
+        .header_read_timeout(header_read_timeout);
+    server
 }
 
 /// Run the catalogue sync workers in this process, when a catalogue is configured and no

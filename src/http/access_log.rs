@@ -41,6 +41,7 @@ pub async fn access_log(mut request: Request, next: Next) -> Response {
         method = %method,
         route = %route,
     );
+    crate::telemetry::adopt_remote_parent(&span, request.headers());
     let mut response = next.run(request).instrument(span.clone()).await;
     let elapsed = started.elapsed();
     let status = response.status();

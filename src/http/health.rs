@@ -43,13 +43,20 @@ pub async fn live() -> Json<HealthStatus> {
 
 /// Readiness
 ///
-/// 200 when the database answers, 503 otherwise.
+/// 200 when the database answers, 503 otherwise, and 503 from the moment the instance starts
+/// shutting down (so that load balancers stop sending it requests while it finishes the ones
+/// it has).
 #[utoipa::path(get, path = "/health/ready", operation_id = "health_ready", tag = "health",
     responses(
         (status = 200, description = "Ready to serve", body = HealthStatus),
-        (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Shutting down, or the database does not answer", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<HealthStatus>, ApiError> {
+    if state.readiness.is_draining() {
+        return Err(ApiError::Unavailable(
+            "this instance is shutting down".to_owned(),
+        ));
+    }
     sqlx::query_scalar!("SELECT 1 AS \"one!\"")
         .fetch_one(&state.pool)
         .await

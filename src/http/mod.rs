@@ -55,6 +55,8 @@ pub struct AppState {
     pub uploads: Option<Arc<crate::uploads::Uploads>>,
     /// Rate limits, request limits, lifecycle and browser headers.
     pub gateway: Arc<gateway::Gateway>,
+    /// Set when shutdown begins: `/health/ready` then answers 503.
+    pub readiness: crate::readiness::Readiness,
 }
 
 /// How writes behave in this deployment.

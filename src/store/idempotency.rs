@@ -16,6 +16,7 @@ pub struct StoredResponse {
 
 /// Wait (up to `wait`) for any other transaction working on `key` to finish, then hold the
 /// key until this transaction ends. Returns false if the wait timed out.
+#[tracing::instrument(level = "debug", skip_all, name = "db.idempotency.lock_key")]
 pub async fn lock_key(
     conn: &mut PgConnection,
     key: &str,
@@ -56,6 +57,7 @@ pub async fn lock_key(
 }
 
 /// The live (unexpired) response stored for `key`, if any.
+#[tracing::instrument(level = "debug", skip_all, name = "db.idempotency.find")]
 pub async fn find(
     conn: &mut PgConnection,
     key: &str,
@@ -83,6 +85,7 @@ pub struct NewRecord<'a> {
 }
 
 /// Remember a response; an expired record for the same key is replaced.
+#[tracing::instrument(level = "debug", skip_all, name = "db.idempotency.insert")]
 pub async fn insert(conn: &mut PgConnection, record: NewRecord<'_>) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "INSERT INTO idempotency_records
@@ -110,6 +113,7 @@ pub async fn insert(conn: &mut PgConnection, record: NewRecord<'_>) -> Result<()
 
 /// Forget the derived records of a resource and everything inside it (a product's tables),
 /// because it was deleted: re-sending the request that created it must create it again.
+#[tracing::instrument(level = "debug", skip_all, name = "db.idempotency.forget_derived")]
 pub async fn forget_derived(conn: &mut PgConnection, resource: &str) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "DELETE FROM idempotency_records

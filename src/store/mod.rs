@@ -2,6 +2,9 @@
 //! cache). Functions take a connection or transaction from the caller, who owns the transaction
 //! boundary (see `http::write`). Errors are `sqlx::Error`, or [`StoreError`] where the caller
 //! must tell a client something specific.
+//!
+//! Each function a request calls is a `db.<module>.<function>` span (DEBUG: free when only
+//! logging), so that an exported trace shows a request's database work (`telemetry.rs`).
 
 pub mod error;
 pub mod idempotency;

@@ -201,6 +201,7 @@ pub struct SyncStatusRow {
 }
 
 /// The sync of product `product_id` with every target that has a row for it.
+#[tracing::instrument(level = "debug", skip_all, name = "db.outbox.status")]
 pub async fn status(
     conn: &mut PgConnection,
     product_id: i64,
@@ -290,6 +291,7 @@ pub struct QueueFigures {
     pub oldest_pending_since: Option<OffsetDateTime>,
 }
 
+#[tracing::instrument(level = "debug", skip_all, name = "db.outbox.queue_figures")]
 pub async fn queue_figures(pool: &PgPool) -> Result<Vec<QueueFigures>, sqlx::Error> {
     sqlx::query_as!(
         QueueFigures,

@@ -27,6 +27,7 @@ impl TableRow {
 }
 
 /// Every table of the version `seq` of a product, sorted by name (by its bytes).
+#[tracing::instrument(level = "debug", skip_all, name = "db.tables.tables_at")]
 pub async fn tables_at(
     conn: &mut PgConnection,
     product_id: i64,
@@ -47,6 +48,7 @@ pub async fn tables_at(
 }
 
 /// One table of the version `seq` of a product.
+#[tracing::instrument(level = "debug", skip_all, name = "db.tables.table_at")]
 pub async fn table_at(
     conn: &mut PgConnection,
     product_id: i64,
@@ -87,6 +89,7 @@ pub struct StoredTable {
 /// The table `table` of the live product called `name`, in its latest version or in the exact
 /// `version`: one statement, which also tells a missing product (`None`) from a missing table
 /// (`Some` without a table).
+#[tracing::instrument(level = "debug", skip_all, name = "db.tables.find_table")]
 pub async fn find_table(
     conn: &mut PgConnection,
     name: &DataProductName,

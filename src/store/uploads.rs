@@ -64,6 +64,7 @@ pub struct NewUpload<'a> {
 }
 
 /// Record a new upload; the row as stored.
+#[tracing::instrument(level = "debug", skip_all, name = "db.uploads.insert")]
 pub async fn insert(
     conn: &mut PgConnection,
     new: &NewUpload<'_>,
@@ -102,6 +103,7 @@ pub async fn insert(
 }
 
 /// The upload `id`, if it belongs to the table `table` of the product `product_id`.
+#[tracing::instrument(level = "debug", skip_all, name = "db.uploads.find")]
 pub async fn find(
     conn: &mut PgConnection,
     product_id: i64,
@@ -123,6 +125,7 @@ pub async fn find(
 }
 
 /// The upload `id`, whatever it belongs to (the local store's receiving endpoint).
+#[tracing::instrument(level = "debug", skip_all, name = "db.uploads.find_by_id")]
 pub async fn find_by_id(
     conn: &mut PgConnection,
     id: Uuid,
@@ -142,6 +145,7 @@ pub async fn find_by_id(
 /// Up to `limit` uploads of a table, newest first, after the keyset `after` (the
 /// `created_at` and id of the last upload of the previous page); only those checked against
 /// `version` when one is given.
+#[tracing::instrument(level = "debug", skip_all, name = "db.uploads.list")]
 pub async fn list(
     conn: &mut PgConnection,
     product_id: i64,
@@ -175,6 +179,7 @@ pub async fn list(
 
 /// Record that the object of the issued upload `id` exists (`length` bytes, when known).
 /// Returns the row as it now is; `None` if the upload was no longer `issued`.
+#[tracing::instrument(level = "debug", skip_all, name = "db.uploads.mark_received")]
 pub async fn mark_received(
     conn: &mut PgConnection,
     id: Uuid,
@@ -197,6 +202,7 @@ pub async fn mark_received(
 
 /// Move the issued upload `id` to `status` (`expired` or `aborted`); the row as it now is, or
 /// `None` if it was no longer `issued`.
+#[tracing::instrument(level = "debug", skip_all, name = "db.uploads.mark_ended")]
 pub async fn mark_ended(
     conn: &mut PgConnection,
     id: Uuid,

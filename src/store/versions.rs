@@ -20,6 +20,7 @@ pub struct VersionEntryRow {
 }
 
 /// The id of the live product called `name`.
+#[tracing::instrument(level = "debug", skip_all, name = "db.versions.live_product_id")]
 pub async fn live_product_id(
     conn: &mut PgConnection,
     name: &DataProductName,
@@ -33,6 +34,7 @@ pub async fn live_product_id(
 }
 
 /// Up to `limit` versions older than sequence number `before`, newest first.
+#[tracing::instrument(level = "debug", skip_all, name = "db.versions.list_versions")]
 pub async fn list_versions(
     conn: &mut PgConnection,
     product_id: i64,

@@ -74,6 +74,7 @@ macro_rules! select_product_version {
 }
 
 /// The latest version of the live product called `name`, with its table names.
+#[tracing::instrument(level = "debug", skip_all, name = "db.products.find_current")]
 pub async fn find_current(
     conn: &mut PgConnection,
     name: &DataProductName,
@@ -88,6 +89,7 @@ pub async fn find_current(
 }
 
 /// One exact version of the live product called `name`, with its table names.
+#[tracing::instrument(level = "debug", skip_all, name = "db.products.find_version")]
 pub async fn find_version(
     conn: &mut PgConnection,
     name: &DataProductName,
@@ -106,6 +108,7 @@ pub async fn find_version(
 
 /// The latest version or the exact `version` of the live product called `name`, without its
 /// table names: for requests that compare versions.
+#[tracing::instrument(level = "debug", skip_all, name = "db.products.find_head")]
 pub async fn find_head(
     conn: &mut PgConnection,
     name: &DataProductName,
@@ -136,6 +139,7 @@ pub async fn find_head(
 }
 
 /// The version with sequence number `seq` of a product, without its table names.
+#[tracing::instrument(level = "debug", skip_all, name = "db.products.find_seq")]
 pub async fn find_seq(
     conn: &mut PgConnection,
     product_id: i64,
@@ -159,6 +163,7 @@ pub async fn find_seq(
 /// waited for another gets the row as that writer left it (PostgreSQL re-reads a locked row
 /// after the wait), never the version it saw before waiting. Its cost never depends on the
 /// length of the history.
+#[tracing::instrument(level = "debug", skip_all, name = "db.products.lock_current")]
 pub async fn lock_current(
     conn: &mut PgConnection,
     name: &DataProductName,
@@ -182,6 +187,7 @@ pub struct ListFilter {
 }
 
 /// Up to `limit` current product versions with a name after `after`, in name order.
+#[tracing::instrument(level = "debug", skip_all, name = "db.products.list_current")]
 pub async fn list_current(
     conn: &mut PgConnection,
     filter: &ListFilter,

@@ -13,6 +13,7 @@ use super::ProductVersionRow;
 
 /// Register a product at `v1.0` in one statement; [`StoreError::NameTaken`] when a live product
 /// already has that name.
+#[tracing::instrument(level = "debug", skip_all, name = "db.products.insert_product")]
 pub async fn insert_product(
     conn: &mut PgConnection,
     name: &DataProductName,
@@ -150,6 +151,7 @@ impl TableRevisionChange<'_> {
 /// The same statement raises the product's `sync_state` to the new version for every target in
 /// `sync_targets` (the catalogue outbox, see migration 0007), so a version exists exactly when
 /// its delivery is queued.
+#[tracing::instrument(level = "debug", skip_all, name = "db.products.append_version")]
 pub async fn append_version(
     conn: &mut PgConnection,
     current: &ProductVersionRow,
@@ -249,6 +251,7 @@ pub async fn append_version(
 /// Mark a product deleted (recording who and when), which frees its name, and queue its
 /// removal from every target in `sync_targets` in the same statement. The caller must hold the
 /// product's row lock.
+#[tracing::instrument(level = "debug", skip_all, name = "db.products.mark_deleted")]
 pub async fn mark_deleted(
     conn: &mut PgConnection,
     product_id: i64,

@@ -137,6 +137,7 @@ impl TestApp {
             docs: Arc::new(docs),
             uploads: None,
             gateway: Arc::new(daap::http::gateway::Gateway::default()),
+            readiness: daap::readiness::Readiness::new(),
         };
         Self {
             router: app(state.clone()),

@@ -18,6 +18,7 @@ pub mod daap_process;
 mod database;
 pub mod identity_provider;
 pub mod recording_target;
+pub mod served;
 pub mod tables;
 
 use serde_json::{Value, json};

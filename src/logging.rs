@@ -9,7 +9,9 @@ use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 use crate::telemetry::Telemetry;
 
-/// Log format: human-readable `text` or one JSON object per line.
+/// Log format: human-readable `text` or one JSON object per line. JSON lines name their
+/// current span (`span`) but not the list of enclosing ones: daap nests no spans a reader needs
+/// beyond the request's, and each listed span costs a parse of its fields per line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -33,7 +35,7 @@ pub fn init_tracing(format: LogFormat) -> anyhow::Result<Telemetry> {
             .with_writer(std::io::stderr);
         match format {
             LogFormat::Text => builder.init(),
-            LogFormat::Json => builder.json().init(),
+            LogFormat::Json => builder.json().with_span_list(false).init(),
         }
         return Ok(Telemetry::off());
     }
@@ -41,7 +43,11 @@ pub fn init_tracing(format: LogFormat) -> anyhow::Result<Telemetry> {
     let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     let lines: Box<dyn Layer<Registry> + Send + Sync> = match format {
         LogFormat::Text => lines.with_filter(filter).boxed(),
-        LogFormat::Json => lines.json().with_filter(filter).boxed(),
+        LogFormat::Json => lines
+            .json()
+            .with_span_list(false)
+            .with_filter(filter)
+            .boxed(),
     };
     let (traces, telemetry) = crate::telemetry::layer()?;
     tracing_subscriber::registry()

@@ -42,7 +42,7 @@ pub async fn access_log(mut request: Request, next: Next) -> Response {
         route = %route,
     );
     crate::telemetry::adopt_remote_parent(&span, request.headers());
-    let mut response = next.run(request).instrument(span.clone()).await;
+    let mut response = next.run(request).instrument(span).await;
     let elapsed = started.elapsed();
     let status = response.status();
     let product = product.or_else(|| created_product(&response));
@@ -50,18 +50,18 @@ pub async fn access_log(mut request: Request, next: Next) -> Response {
         .extensions()
         .get::<LoggedPrincipal>()
         .map(|principal| principal.0.clone());
-    span.in_scope(|| {
-        tracing::info!(
-            request_id = %request_id,
-            method = %method,
-            route = %route,
-            status = status.as_u16(),
-            latency_ms = format_args!("{:.3}", elapsed.as_secs_f64() * 1000.0),
-            principal = principal.as_deref(),
-            product = product.as_deref(),
-            "request finished"
-        );
-    });
+    // Outside the span (gone by now): the line carries every field itself, and inside it the
+    // formatter would copy the span's fields into the line again.
+    tracing::info!(
+        request_id = %request_id,
+        method = %method,
+        route = %route,
+        status = status.as_u16(),
+        latency_ms = format_args!("{:.3}", elapsed.as_secs_f64() * 1000.0),
+        principal = principal.as_deref(),
+        product = product.as_deref(),
+        "request finished"
+    );
     crate::metrics::http::record_request(&method, &route, status, elapsed);
     response.headers_mut().insert(X_REQUEST_ID, id);
     response

@@ -8,6 +8,7 @@
 //! memory: with N replicas behind a load balancer a caller gets up to N times the budget.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -65,8 +66,20 @@ impl BudgetKind {
     }
 }
 
-type KeyedLimiter =
-    RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
+/// Who spends a budget: the token's principal, else the client's address (no allocation for
+/// the common anonymous case).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CallerKey {
+    Principal(String),
+    Address(Option<IpAddr>),
+}
+
+type KeyedLimiter = RateLimiter<
+    CallerKey,
+    DefaultKeyedStateStore<CallerKey>,
+    DefaultClock,
+    StateInformationMiddleware,
+>;
 
 struct Budget {
     kind: BudgetKind,
@@ -140,15 +153,14 @@ impl RateLimits {
     }
 
     /// Spend one request of `kind` from `caller`'s budget.
-    pub fn check(&self, kind: BudgetKind, caller: &str) -> Option<Decision> {
+    pub fn check(&self, kind: BudgetKind, caller: &CallerKey) -> Option<Decision> {
         let budget = self.budgets.iter().find(|budget| budget.kind == kind)?;
         if self.checks.fetch_add(1, Ordering::Relaxed) % FORGET_EVERY == FORGET_EVERY - 1 {
             budget.limiter.retain_recent();
         }
         let mut headers = HeaderMap::new();
         headers.insert(RATELIMIT_POLICY, header_value(budget.policy()));
-        let key = caller.to_owned();
-        let (remaining, reset, retry_after) = match budget.limiter.check_key(&key) {
+        let (remaining, reset, retry_after) = match budget.limiter.check_key(caller) {
             Ok(snapshot) => {
                 let remaining = snapshot.remaining_burst_capacity();
                 (remaining, budget.refilled_in(remaining), None)
@@ -186,14 +198,11 @@ fn header_value(text: String) -> HeaderValue {
 }
 
 /// Who spends the budget: the principal when the token named one, else the client address.
-fn caller_key(state: &AppState, request: &Request) -> String {
+fn caller_key(state: &AppState, request: &Request) -> CallerKey {
     if let Some(Caller::Authenticated(principal)) = request.extensions().get::<Caller>() {
-        return format!("principal:{}", principal.id);
+        return CallerKey::Principal(principal.id.clone());
     }
-    match state.gateway.trusted_proxies.client_address(request) {
-        Some(address) => format!("address:{address}"),
-        None => "address:unknown".to_owned(),
-    }
+    CallerKey::Address(state.gateway.trusted_proxies.client_address(request))
 }
 
 /// The middleware: runs after authentication (it needs the caller) and only on `/v1`.

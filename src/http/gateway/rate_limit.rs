@@ -85,6 +85,8 @@ struct Budget {
     kind: BudgetKind,
     requests: u32,
     window: Duration,
+    /// `RateLimit-Policy`, the same on every answer: made once.
+    policy: HeaderValue,
     limiter: KeyedLimiter,
 }
 
@@ -104,22 +106,20 @@ impl Budget {
         let quota = Quota::with_period(refill.max(Duration::from_nanos(1)))
             .expect("a non-zero period")
             .allow_burst(requests);
+        // `"reads";q=1200;w=60`
+        let policy = header_value(format!(
+            "\"{}\";q={};w={}",
+            kind.name(),
+            requests,
+            window.as_secs().max(1)
+        ));
         Self {
             kind,
             requests: requests.get(),
             window,
+            policy,
             limiter: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
         }
-    }
-
-    /// `"reads";q=1200;w=60`
-    fn policy(&self) -> String {
-        format!(
-            "\"{}\";q={};w={}",
-            self.kind.name(),
-            self.requests,
-            self.window.as_secs().max(1)
-        )
     }
 
     /// How long until `remaining` requests left become the full budget again.
@@ -128,10 +128,25 @@ impl Budget {
     }
 }
 
-/// The outcome for one request: allowed or not, and the headers that say so.
+/// The outcome for one request: allowed or not, and what the headers say.
 pub struct Decision {
+    /// `None`: allowed.
     pub retry_after: Option<Duration>,
-    pub headers: HeaderMap,
+    /// `RateLimit-Policy`.
+    pub policy: HeaderValue,
+    /// `RateLimit`: what is left and when it is full again.
+    pub state: HeaderValue,
+}
+
+impl Decision {
+    /// Adds `RateLimit-Policy`, `RateLimit` and, on a refusal, `Retry-After`.
+    pub fn write_headers(self, headers: &mut HeaderMap) {
+        headers.insert(RATELIMIT_POLICY, self.policy);
+        headers.insert(RATELIMIT, self.state);
+        if let Some(wait) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(whole_seconds(wait)));
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -158,8 +173,6 @@ impl RateLimits {
         if self.checks.fetch_add(1, Ordering::Relaxed) % FORGET_EVERY == FORGET_EVERY - 1 {
             budget.limiter.retain_recent();
         }
-        let mut headers = HeaderMap::new();
-        headers.insert(RATELIMIT_POLICY, header_value(budget.policy()));
         let (remaining, reset, retry_after) = match budget.limiter.check_key(caller) {
             Ok(snapshot) => {
                 let remaining = snapshot.remaining_burst_capacity();
@@ -170,20 +183,15 @@ impl RateLimits {
                 (0, budget.refilled_in(0), Some(wait))
             }
         };
-        headers.insert(
-            RATELIMIT,
-            header_value(format!(
-                "\"{}\";r={remaining};t={}",
-                budget.kind.name(),
-                whole_seconds(retry_after.unwrap_or(reset))
-            )),
-        );
-        if let Some(wait) = retry_after {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(whole_seconds(wait)));
-        }
+        let state = header_value(format!(
+            "\"{}\";r={remaining};t={}",
+            budget.kind.name(),
+            whole_seconds(retry_after.unwrap_or(reset))
+        ));
         Some(Decision {
             retry_after,
-            headers,
+            policy: budget.policy.clone(),
+            state,
         })
     }
 }
@@ -234,6 +242,6 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
             .into_response()
         }
     };
-    response.headers_mut().extend(decision.headers);
+    decision.write_headers(response.headers_mut());
     response
 }

@@ -66,6 +66,7 @@ pub async fn start(
         .with_context(|| format!("could not listen on {bind} for metrics"))?;
     tracing::info!(address = %listener.local_addr()?, "serving Prometheus metrics at /metrics");
     probes::spawn_pool_probe(pool.clone(), Duration::from_secs(5), stopped.clone());
+    spawn_upkeep(handle.clone(), Duration::from_secs(5), stopped.clone());
     let scrape = Scrape {
         handle,
         pool: pool.clone(),
@@ -99,4 +100,18 @@ async fn render(State(scrape): State<Scrape>) -> impl IntoResponse {
         )],
         scrape.handle.render(),
     )
+}
+
+/// Histogram samples wait in per-series buffers until upkeep folds them into the buckets; a
+/// scrape does it too, but without regular scrapes the buffers would grow with every request.
+fn spawn_upkeep(handle: PrometheusHandle, every: Duration, mut stopped: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => handle.run_upkeep(),
+                _ = stopped.wait_for(|stop| *stop) => return,
+            }
+        }
+    });
 }

@@ -15,4 +15,14 @@ export SCENARIOS=${SCENARIOS:-get get_schema}
 export BEFORE_ENV="DAAP_RATE_LIMIT=off RUST_LOG=error"
 export AFTER_ENV="DAAP_RATE_LIMIT=on DAAP_RATE_LIMIT_READS_PER_MINUTE=1000000000 \
 DAAP_RATE_LIMIT_WRITES_PER_MINUTE=1000000000 DAAP_METRICS_BIND=127.0.0.1:${BENCH_METRICS_PORT:-18091} RUST_LOG=info"
-exec bash bench/ab.sh .
+bash bench/ab.sh .
+python3 - "$(git rev-parse --short HEAD)" <<'PY'
+import json, sys, datetime
+from pathlib import Path
+data = json.loads(Path("bench/results/ab.json").read_text())
+data["commit"] = sys.argv[1]
+data["measured_at"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+Path("bench/results/ops_overhead.json").write_text(json.dumps(data, indent=2) + "\n")
+PY
+python3 bench/report.py markdown bench/results/latest.json >docs/benchmarks.md
+echo "bench/results/ops_overhead.json and docs/benchmarks.md updated"

@@ -67,6 +67,11 @@ pub async fn get_sync_queue(
     State(state): State<AppState>,
     ApiQuery(NoParameters {}): ApiQuery<NoParameters>,
 ) -> Result<Json<SyncQueue>, ApiError> {
+    Ok(Json(queue(&state).await?))
+}
+
+/// The queue per configured target (also a section of `/v1/stats`).
+pub async fn queue(state: &AppState) -> Result<SyncQueue, sqlx::Error> {
     let figures = outbox::queue_figures(&state.pool).await?;
     let now = OffsetDateTime::now_utc();
     let targets = state
@@ -86,5 +91,5 @@ pub async fn get_sync_queue(
             }
         })
         .collect();
-    Ok(Json(SyncQueue { targets }))
+    Ok(SyncQueue { targets })
 }

@@ -12,8 +12,9 @@ use crate::support::callers::app_with_auth;
 use crate::support::tables::{incidents, table};
 use crate::support::{TestApp, TestResponse, product};
 
-/// `prisons` at v2.0 (a table created, then changed in a breaking way) and `courts`.
-async fn catalogue() -> TestApp {
+/// `prisons` at v2.0 (a table created, then changed in a breaking way) and `courts` (also the
+/// browser test's seed).
+pub async fn catalogue() -> TestApp {
     let app = TestApp::new().await;
     app.register(&product("prisons")).await;
     let created = app

@@ -11,6 +11,7 @@ mod column_types;
 mod concurrency;
 mod conditional;
 mod dashboard;
+mod dashboard_browser;
 mod domain_parsing;
 mod errors;
 mod fake_gms;

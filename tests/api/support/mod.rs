@@ -13,6 +13,7 @@
 //! - below: request bodies many tests start from.
 
 mod app;
+pub mod browser;
 pub mod callers;
 pub mod daap_process;
 mod database;

@@ -3,9 +3,8 @@
 //! charts as inline SVG with a data table beside each, so the pages work offline under the
 //! strict CSP that `http::gateway::browser` puts on every HTML response.
 //!
-//! With authentication on, browser navigations carry no bearer token: the pages then answer
-//! 401 until sign-in is built (see docs/dashboard.md); `/v1/stats` serves the same figures to
-//! token holders.
+//! With authentication on, the pages need a bearer token: `signin` signs people in in the
+//! browser and fetches the pages with it (see docs/dashboard.md).
 
 mod charts;
 mod diff;
@@ -13,15 +12,14 @@ mod layout;
 mod overview;
 mod product;
 mod products;
+mod signin;
 
 use axum::Router;
-use axum::extract::{Request, State};
 use axum::http::header;
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::error::ApiError;
 use crate::http::AppState;
 
 /// The vendored stylesheet (WCAG 2.2 AA contrast, readable from phone to laptop).
@@ -34,7 +32,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/dashboard/products/{name}", get(product::page))
         .route("/dashboard/products/{name}/diff", get(diff::page))
         .route("/dashboard/dashboard.css", get(stylesheet))
-        .layer(middleware::from_fn_with_state(state, signed_in))
+        .route("/dashboard/signin", get(signin::landing))
+        .route("/dashboard/signin.js", get(signin::script))
+        .layer(middleware::from_fn_with_state(state, signin::signed_in))
 }
 
 async fn stylesheet() -> Response {
@@ -46,12 +46,4 @@ async fn stylesheet() -> Response {
         STYLESHEET,
     )
         .into_response()
-}
-
-/// With authentication on, the pages are not served: a browser navigation carries no token.
-async fn signed_in(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if state.auth.is_some() {
-        return ApiError::Unauthorized(crate::auth::AuthError::Missing).into_response();
-    }
-    next.run(request).await
 }

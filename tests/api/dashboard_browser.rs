@@ -1,17 +1,20 @@
 //! The dashboard in a real browser: headless Chromium on the real `daap serve` over a seeded
 //! database shows the numbers of `/v1/stats`, applies its stylesheet under the CSP, reflows on
-//! a phone, starts keyboard use at the skip link, and follows links to a product and a diff.
+//! a phone, starts keyboard use at the skip link, and follows links to a product and a diff;
+//! with authentication on, it signs in at the (fake) identity provider and does the same.
 //!
 //! The screenshots it takes are the ones `docs/dashboard.md` shows: written to `docs/img/` with
 //! `DAAP_UPDATE_SCREENSHOTS=1`, else to the build's scratch directory (a test run leaves the
 //! work tree as it found it).
 
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 
 use serde_json::{Value, json};
 
 use crate::dashboard::catalogue;
 use crate::support::browser::{Browser, ENTER, TAB};
+use crate::support::identity_provider::{API_CLIENT_ID, FakeIdp, TENANT, WEB_CLIENT_ID, key_a};
 use crate::support::served::{Served, command};
 
 const LAPTOP: u32 = 1280;
@@ -156,4 +159,81 @@ fn save(name: &str, png: &[u8]) {
     };
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(format!("dashboard-{name}")), png).unwrap();
+}
+
+/// With authentication on, the sign-in page's script signs in at the identity provider
+/// (authorization code + PKCE, the fake provider checks the verifier) and shows the page asked
+/// for; links then work with the token, which is kept nowhere but in memory.
+#[tokio::test]
+async fn a_browser_signs_in_with_pkce_and_follows_links_with_the_token() {
+    let Some(browser) = Browser::start("dashboard_browser sign-in").await else {
+        return;
+    };
+    let idp = FakeIdp::start(&[&key_a()]).await;
+    let app = catalogue().await;
+    let (mut serve, port) = command(&app);
+    serve
+        .env("DAAP_AUTH_TENANT_ID", TENANT)
+        .env("DAAP_AUTH_CLIENT_ID", API_CLIENT_ID)
+        .env("DAAP_AUTH_AUTHORITY", idp.authority())
+        .env("DAAP_DOCS_CLIENT_ID", WEB_CLIENT_ID);
+    let mut served = Served::spawn(serve, port);
+    served.wait_ready().await;
+
+    browser
+        .goto(&served.url("/dashboard/products/prisons"))
+        .await;
+    wait_for_heading(&browser, "prisons").await;
+
+    assert_eq!(idp.state.tokens_issued.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        browser.current_url().await,
+        served.url("/dashboard/products/prisons")
+    );
+    let kept = browser
+        .run(
+            "return [sessionStorage.length, localStorage.length, document.cookie];",
+            json!([]),
+        )
+        .await;
+    assert_eq!(kept, json!([0, 0, ""]), "the token is kept in memory only");
+    let diff = browser
+        .find(r#"a[href="/dashboard/products/prisons/diff?from=v1.1&to=v2.0"]"#)
+        .await;
+    browser.click(&diff).await;
+    wait_for_heading(&browser, "prisons v1.1 → v2.0").await;
+    let overview = browser.find(r#"nav a[href="/dashboard"]"#).await;
+    browser.click(&overview).await;
+    wait_for_heading(&browser, "Platform overview").await;
+    let total = text_of(&browser, r#"[data-stat="products.total"]"#).await;
+    assert_eq!(total, "2");
+    assert_eq!(browser.current_url().await, served.url("/dashboard"));
+    assert_eq!(
+        idp.state.tokens_issued.load(Ordering::SeqCst),
+        1,
+        "one sign-in"
+    );
+}
+
+/// Waits up to 20 s for the page's `h1` to read `heading`.
+async fn wait_for_heading(browser: &Browser, heading: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let shown = browser
+            .run(
+                "const h = document.querySelector('h1'); \
+                 return [h ? h.textContent : '', document.body.innerText];",
+                json!([]),
+            )
+            .await;
+        if shown[0] == heading {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no heading {heading:?}; the page shows: {}",
+            shown[1]
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

@@ -12,6 +12,7 @@ mod concurrency;
 mod conditional;
 mod dashboard;
 mod dashboard_browser;
+mod dashboard_signin;
 mod domain_parsing;
 mod errors;
 mod fake_gms;

@@ -18,6 +18,7 @@ pub mod callers;
 pub mod daap_process;
 mod database;
 pub mod identity_provider;
+mod identity_provider_flow;
 pub mod recording_target;
 pub mod served;
 pub mod tables;

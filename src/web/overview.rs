@@ -115,6 +115,13 @@ fn body(stats: &Stats) -> Markup {
                 (tile("health.missing.columnDescriptions", "with undescribed columns", missing.column_descriptions, None))
             }
             (activity_list("stalest", "Stalest products", &health.stalest))
+            form method="get" action="/dashboard" class="filters" {
+                label { "Stale after (days)"
+                    input type="number" name="staleDays" min="1" max="3650" required
+                        value=(health.stale_days);
+                }
+                button type="submit" { "Update" }
+            }
         }
         section aria-labelledby="change" {
             h2 id="change" { "Change" }

@@ -1,5 +1,6 @@
 //! `/dashboard/products/{name}`: one product for people: its metadata, its versions as a
-//! timeline with each change explained, its tables with their columns, and its sync status.
+//! timeline with each change explained, its tables with their columns and latest uploads, and
+//! its sync status.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -10,12 +11,15 @@ use crate::domain::table::ChangeBump;
 use crate::domain::{Bump, DataProductName};
 use crate::error::ApiError;
 use crate::http::AppState;
+use crate::store::uploads::UploadRow;
 use crate::store::{outbox, products, tables, versions};
 
 use super::layout;
 
 /// The most versions the timeline shows (newest first).
 const TIMELINE: i64 = 100;
+/// The most uploads shown per table (newest first; the rest through the API).
+const UPLOADS: usize = 5;
 
 /// The product called `raw`, or a 404 problem.
 pub async fn find(
@@ -38,6 +42,17 @@ pub async fn page(
     let history = versions::list_versions(&mut conn, head.product_id, i32::MAX, TIMELINE).await?;
     let schemas = tables::tables_at(&mut conn, head.product_id, head.seq).await?;
     let sync = outbox::status(&mut conn, head.product_id).await?;
+    let mut uploads = Vec::with_capacity(schemas.len());
+    for t in &schemas {
+        let recent = crate::http::uploads::recent(
+            &state,
+            &mut conn,
+            head.product_id,
+            &t.table_name,
+            UPLOADS,
+        );
+        uploads.push(recent.await?);
+    }
     let versions: Vec<String> = history
         .iter()
         .map(|v| format!("v{}.{}", v.major, v.minor))
@@ -96,7 +111,7 @@ pub async fn page(
         section aria-labelledby="tables" {
             h2 id="tables" { "Tables (" (schemas.len()) ")" }
             @if schemas.is_empty() { p class="muted" { "No tables yet." } }
-            @for t in &schemas {
+            @for (t, (recent, more)) in schemas.iter().zip(&uploads) {
                 table {
                     caption { code { (t.table_name) } ": "
                         @if t.table_description.trim().is_empty() { span class="warn" { "no description" } }
@@ -106,6 +121,9 @@ pub async fn page(
                         th scope="row" { code { (c.name) } } td { code { (c.data_type) } }
                         td { @if c.description.trim().is_empty() { span class="warn" { "none" } } @else { (c.description) } }
                     } } }
+                }
+                @if state.uploads.is_some() {
+                    (upload_list(&head.name, &t.table_name, recent, *more))
                 }
             }
         }
@@ -126,6 +144,33 @@ pub async fn page(
         }
     };
     Ok(layout::page(&head.name, body))
+}
+
+/// A table's latest uploads: when, which file, checked against which version, and their
+/// status now (as `GET /v1/schemas/{id}/uploads` says).
+fn upload_list(product: &str, table: &str, recent: &[UploadRow], more: bool) -> Markup {
+    let api = format!("/v1/schemas/dp:{product}:{table}/uploads");
+    html! {
+        @if recent.is_empty() {
+            p class="muted" { "No uploads to " code { (table) } " yet." }
+        } @else {
+            table class="uploads" {
+                caption { "Latest uploads to " code { (table) } }
+                thead { tr {
+                    th scope="col" { "Issued (UTC)" } th scope="col" { "File" }
+                    th scope="col" { "Version" } th scope="col" { "Status" } th scope="col" class="num" { "Bytes" }
+                } }
+                tbody { @for u in recent { tr {
+                    td { (u.created_at.date()) " " (format!("{:02}:{:02}", u.created_at.hour(), u.created_at.minute())) }
+                    th scope="row" { (u.filename) }
+                    td { (u.version()) }
+                    td data-upload-status=(u.status) { (u.status) }
+                    td class="num" { @if let Some(n) = u.received_length.or(u.content_length) { (layout::number(n)) } }
+                } } }
+            }
+            @if more { p { a href=(api) { "All uploads to " (table) " (JSON)" } } }
+        }
+    }
 }
 
 fn bump_label(bump: Bump) -> &'static str {

@@ -194,3 +194,29 @@ async fn the_stylesheet_is_served_by_daap() {
     assert!(css.header("content-type").unwrap().starts_with("text/css"));
     assert!(css.text.contains(".tiles"));
 }
+
+#[tokio::test]
+async fn the_overview_counts_staleness_over_the_days_asked_for() {
+    let app = catalogue().await;
+    sqlx::query(
+        "UPDATE data_products SET updated_at = now() - interval '40 days' WHERE name = 'courts'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("SELECT stats_rebuild()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let default = html(&app, "/dashboard").await;
+    let month = html(&app, "/dashboard?staleDays=30").await;
+
+    assert_eq!(figure(&default, "health.staleProducts"), "0");
+    assert_eq!(figure(&month, "health.staleProducts"), "1");
+    assert!(month.contains("stale (no version for 30 days)"));
+    assert!(month.contains(r#"name="staleDays" min="1" max="3650" required value="30""#));
+    app.get("/dashboard?staleDays=0")
+        .await
+        .assert_problem(StatusCode::BAD_REQUEST);
+}

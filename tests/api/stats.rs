@@ -307,3 +307,30 @@ async fn malformed_queries_are_400_problems() {
         assert!(problem["detail"].is_string(), "{query}: {problem}");
     }
 }
+
+/// More concurrent requests than the pool has connections (10 in tests): each holds one
+/// connection for the whole read, and must never wait for a second one from the pool, or they
+/// would all wait until the pool's acquire timeout (30 s) and fail.
+#[tokio::test]
+async fn more_concurrent_reads_than_pool_connections_all_complete() {
+    let app = TestApp::new().await;
+    app.register(&product("prisons")).await;
+
+    let started = std::time::Instant::now();
+    let answers = futures_util::future::join_all((0..30).map(|i| {
+        let path = if i % 2 == 0 {
+            "/v1/stats"
+        } else {
+            "/dashboard"
+        };
+        app.get(path)
+    }))
+    .await;
+
+    assert!(answers.iter().all(|a| a.status == StatusCode::OK));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -258,23 +258,22 @@ CREATE TRIGGER data_product_versions_stats AFTER INSERT ON data_product_versions
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION stats_versions_inserted();
 
--- Add (+1) or remove (-1) table revisions from the latest versions of live products (those
--- with a stats_product row; a deleted product's revisions no longer count).
-CREATE FUNCTION stats_apply_revisions(p_ids bigint[], p_signs integer[],
-                                      p_descriptions text[], p_columns jsonb[]) RETURNS void
-LANGUAGE plpgsql AS $$
+-- Add or remove table revisions of the latest versions of live products (those with a
+-- stats_product row; a deleted product's revisions no longer count), given as the net change
+-- per product (p_ids ... p_undescribed_columns) and per column type and shard (p_types ...).
+-- The triggers below digest their transition tables into these small arrays: passing the
+-- revisions' columns themselves would overflow an array (1 GB) on a bulk insert of a million
+-- revisions.
+CREATE FUNCTION stats_apply_revisions(p_ids bigint[], p_tables integer[], p_columns integer[],
+                                      p_undescribed_tables integer[],
+                                      p_undescribed_columns integer[],
+                                      p_types text[], p_shards smallint[], p_type_columns integer[])
+RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    WITH rev AS (
-        SELECT u.product_id, u.sign, u.description, u.columns
-        FROM unnest(p_ids, p_signs, p_descriptions, p_columns)
-             AS u(product_id, sign, description, columns)
-        JOIN stats_product s ON s.product_id = u.product_id
-    ), per_product AS (
-        SELECT product_id, sum(sign)::integer AS tables,
-               sum(sign * jsonb_array_length(columns))::integer AS columns,
-               sum(sign * stats_blank(description)::integer)::integer AS undescribed_tables,
-               sum(sign * stats_undescribed_columns(columns))::integer AS undescribed_columns
-        FROM rev GROUP BY product_id
+    WITH per_product AS (
+        SELECT * FROM unnest(p_ids, p_tables, p_columns, p_undescribed_tables,
+                             p_undescribed_columns)
+                 AS u(product_id, tables, columns, undescribed_tables, undescribed_columns)
     ), moved AS (
         UPDATE stats_product s
         SET tables = s.tables + p.tables, columns = s.columns + p.columns,
@@ -303,41 +302,67 @@ BEGIN
         SET tables = c.tables + EXCLUDED.tables, columns = c.columns + EXCLUDED.columns
     )
     INSERT INTO stats_column_types AS t (type_name, shard, columns)
-    SELECT stats_type_name(c ->> 'type'), stats_shard(rev.product_id), sum(rev.sign)
-    FROM rev, jsonb_array_elements(rev.columns) AS c
-    GROUP BY 1, 2 HAVING sum(rev.sign) <> 0 ORDER BY 1, 2
+    SELECT type_name, shard, columns
+    FROM unnest(p_types, p_shards, p_type_columns) AS u(type_name, shard, columns)
+    ORDER BY 1, 2
     ON CONFLICT (type_name, shard) DO UPDATE SET columns = t.columns + EXCLUDED.columns;
 END
 $$;
 
-CREATE FUNCTION stats_revisions_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The trigger on table revisions: the net change of the statement's revisions of live
+-- products, digested for stats_apply_revisions. Dynamic SQL only to name the transition
+-- tables this operation has (an INSERT has no old_rows); both queries run in the trigger
+-- function itself, where the transition tables are visible.
+CREATE FUNCTION stats_revisions_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    source text := CASE TG_OP
+        WHEN 'INSERT' THEN
+            'SELECT product_id, 1 AS sign, table_description, columns
+             FROM new_rows WHERE end_seq IS NULL'
+        ELSE
+            'SELECT product_id, -1 AS sign, table_description, columns
+             FROM old_rows WHERE end_seq IS NULL
+             UNION ALL
+             SELECT product_id, 1, table_description, columns
+             FROM new_rows WHERE end_seq IS NULL'
+    END;
+    ids bigint[]; tables integer[]; columns integer[]; undescribed_tables integer[];
+    undescribed_columns integer[]; types text[]; shards smallint[]; type_columns integer[];
 BEGIN
-    PERFORM stats_apply_revisions(array_agg(product_id), array_agg(1),
-                                  array_agg(table_description), array_agg(columns))
-    FROM new_rows WHERE end_seq IS NULL;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION stats_revisions_updated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM stats_apply_revisions(array_agg(c.product_id), array_agg(c.sign),
-                                  array_agg(c.table_description), array_agg(c.columns))
-    FROM (SELECT product_id, -1 AS sign, table_description, columns
-          FROM old_rows WHERE end_seq IS NULL
-          UNION ALL
-          SELECT product_id, 1, table_description, columns
-          FROM new_rows WHERE end_seq IS NULL) AS c;
+    EXECUTE format($q$
+        SELECT array_agg(product_id ORDER BY product_id), array_agg(tables ORDER BY product_id),
+               array_agg(columns ORDER BY product_id),
+               array_agg(undescribed_tables ORDER BY product_id),
+               array_agg(undescribed_columns ORDER BY product_id)
+        FROM (SELECT r.product_id, sum(r.sign)::integer AS tables,
+                     sum(r.sign * jsonb_array_length(r.columns))::integer AS columns,
+                     sum(r.sign * stats_blank(r.table_description)::integer)::integer
+                         AS undescribed_tables,
+                     sum(r.sign * stats_undescribed_columns(r.columns))::integer
+                         AS undescribed_columns
+              FROM (%s) AS r JOIN stats_product s ON s.product_id = r.product_id
+              GROUP BY r.product_id) AS p $q$, source)
+    INTO ids, tables, columns, undescribed_tables, undescribed_columns;
+    EXECUTE format($q$
+        SELECT array_agg(type_name), array_agg(shard), array_agg(n)
+        FROM (SELECT stats_type_name(c ->> 'type') AS type_name,
+                     stats_shard(r.product_id) AS shard, sum(r.sign)::integer AS n
+              FROM (%s) AS r JOIN stats_product s ON s.product_id = r.product_id,
+                   jsonb_array_elements(r.columns) AS c
+              GROUP BY 1, 2 HAVING sum(r.sign) <> 0) AS t $q$, source)
+    INTO types, shards, type_columns;
+    PERFORM stats_apply_revisions(ids, tables, columns, undescribed_tables, undescribed_columns,
+                                  types, shards, type_columns);
     RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER table_revisions_stats_insert AFTER INSERT ON table_revisions
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION stats_revisions_inserted();
+    FOR EACH STATEMENT EXECUTE FUNCTION stats_revisions_changed();
 CREATE TRIGGER table_revisions_stats_update AFTER UPDATE ON table_revisions
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION stats_revisions_updated();
+    FOR EACH STATEMENT EXECUTE FUNCTION stats_revisions_changed();
 
 CREATE FUNCTION stats_uploads_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

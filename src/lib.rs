@@ -22,3 +22,4 @@ pub mod telemetry;
 pub mod tls;
 pub mod uploads;
 pub mod validation;
+pub mod web;

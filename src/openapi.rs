@@ -17,6 +17,7 @@ use utoipa::OpenApi;
         (name = "data products", description = "Register, read, update and delete data products"),
         (name = "schemas", description = "Table schemas of data products, versioned by what each change means for consumers"),
         (name = "sync", description = "Delivery of every change to the Glue and DataHub catalogues"),
+        (name = "statistics", description = "Platform statistics: what the catalogue holds, how it changes, and what needs attention"),
         (name = "health", description = "Liveness and readiness"),
         (name = "uploads", description = "Presigned uploads of CSV files into a table's landing area, and their records"),
     ),

@@ -19,6 +19,35 @@ fn is_public(path: &str) -> bool {
     !path.starts_with("/v1/") && path != "/v1"
 }
 
+/// Who calls, from the request's bearer token (anonymous when authentication is off), and
+/// allowed to read when `method` is a read; else the 401 or 403 answer. Shared with the
+/// dashboard, whose pages are reads too.
+pub async fn reader(
+    state: &AppState,
+    method: &Method,
+    headers: &axum::http::HeaderMap,
+) -> Result<Caller, Response> {
+    let caller = match &state.auth {
+        None => Caller::Anonymous,
+        Some(validator) => {
+            let validated = match bearer_token(headers) {
+                Ok(token) => validator.validate(token).await,
+                Err(error) => Err(error),
+            };
+            match validated {
+                Ok(principal) => Caller::Authenticated(principal),
+                Err(error) => return Err(ApiError::Unauthorized(error).into_response()),
+            }
+        }
+    };
+    if matches!(*method, Method::GET | Method::HEAD)
+        && let Err(error) = Actor::new(caller.clone()).authorize(state, Action::Read, None)
+    {
+        return Err(error.into_response());
+    }
+    Ok(caller)
+}
+
 pub async fn authenticate(
     State(state): State<AppState>,
     mut request: Request,
@@ -27,24 +56,10 @@ pub async fn authenticate(
     if is_public(request.uri().path()) {
         return next.run(request).await;
     }
-    let caller = match &state.auth {
-        None => Caller::Anonymous,
-        Some(validator) => {
-            let validated = match bearer_token(request.headers()) {
-                Ok(token) => validator.validate(token).await,
-                Err(error) => Err(error),
-            };
-            match validated {
-                Ok(principal) => Caller::Authenticated(principal),
-                Err(error) => return ApiError::Unauthorized(error).into_response(),
-            }
-        }
+    let caller = match reader(&state, request.method(), request.headers()).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal,
     };
-    if matches!(*request.method(), Method::GET | Method::HEAD)
-        && let Err(error) = Actor::new(caller.clone()).authorize(&state, Action::Read, None)
-    {
-        return error.into_response();
-    }
     let principal = match &caller {
         Caller::Authenticated(principal) => Some(LoggedPrincipal(principal.id.clone())),
         Caller::Anonymous => None,

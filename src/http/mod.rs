@@ -13,6 +13,7 @@ pub mod preconditions;
 pub mod request_id;
 pub mod responses;
 pub mod schemas;
+pub mod stats;
 pub mod sync_queue;
 pub mod uploads;
 pub mod write;
@@ -76,6 +77,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(health::router())
         .merge(data_products::router())
         .merge(schemas::router())
+        .merge(stats::router())
         .merge(sync_queue::router())
         .merge(uploads::router())
         .split_for_parts();
@@ -110,6 +112,7 @@ pub fn app(state: AppState) -> Router {
     // authentication, which names the caller.
     let mut router = router
         .merge(swagger.url("/openapi.json", openapi))
+        .merge(crate::web::router(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -67,7 +67,17 @@ pub async fn get_sync_queue(
     State(state): State<AppState>,
     ApiQuery(NoParameters {}): ApiQuery<NoParameters>,
 ) -> Result<Json<SyncQueue>, ApiError> {
-    let figures = outbox::queue_figures(&state.pool).await?;
+    Ok(Json(queue(&state, &state.pool).await?))
+}
+
+/// The queue per configured target (also a section of `/v1/stats`, which passes the connection
+/// it already holds: taking a second one from the pool while holding one deadlocks once as many
+/// requests as the pool has connections wait for their second).
+pub async fn queue(
+    state: &AppState,
+    executor: impl sqlx::PgExecutor<'_>,
+) -> Result<SyncQueue, sqlx::Error> {
+    let figures = outbox::queue_figures(executor).await?;
     let now = OffsetDateTime::now_utc();
     let targets = state
         .writes
@@ -86,5 +96,5 @@ pub async fn get_sync_queue(
             }
         })
         .collect();
-    Ok(Json(SyncQueue { targets }))
+    Ok(SyncQueue { targets })
 }

@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod pool;
 pub mod products;
 pub mod snapshots;
+pub mod stats;
 pub mod tables;
 pub mod uploads;
 pub mod versions;

@@ -292,7 +292,9 @@ pub struct QueueFigures {
 }
 
 #[tracing::instrument(level = "debug", skip_all, name = "db.outbox.queue_figures")]
-pub async fn queue_figures(pool: &PgPool) -> Result<Vec<QueueFigures>, sqlx::Error> {
+pub async fn queue_figures(
+    executor: impl sqlx::PgExecutor<'_>,
+) -> Result<Vec<QueueFigures>, sqlx::Error> {
     sqlx::query_as!(
         QueueFigures,
         r#"SELECT target, count(*) AS "pending!", count(*) FILTER (WHERE attempts > 0) AS "failing!",
@@ -303,7 +305,7 @@ pub async fn queue_figures(pool: &PgPool) -> Result<Vec<QueueFigures>, sqlx::Err
            GROUP BY target
            ORDER BY target"#
     )
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await
 }
 

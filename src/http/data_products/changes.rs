@@ -128,7 +128,7 @@ async fn version_row(
 
 /// The net change from one version to another: compares the two snapshots, so a table that
 /// changed and changed back in between shows no change.
-async fn diff(
+pub(crate) async fn diff(
     conn: &mut sqlx::PgConnection,
     from: &ProductVersionRow,
     to: &ProductVersionRow,

@@ -1,7 +1,7 @@
 //! `/v1/data-products`: register, list, read, update and delete data products, and read their
 //! version history. One file per operation.
 
-mod changes;
+pub mod changes;
 mod create;
 mod delete;
 mod get;

@@ -49,6 +49,26 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(local)
 }
 
+/// The `limit` newest uploads of a product's table with their status brought up to date, as
+/// `GET /v1/schemas/{id}/uploads` lists them, and whether there are more; empty when this
+/// instance issues no uploads. For the dashboard's product page.
+pub async fn recent(
+    state: &AppState,
+    conn: &mut sqlx::PgConnection,
+    product_id: i64,
+    table: &str,
+    limit: usize,
+) -> Result<(Vec<crate::store::uploads::UploadRow>, bool), ApiError> {
+    let Some(uploads) = &state.uploads else {
+        return Ok((Vec::new(), false));
+    };
+    let mut rows =
+        crate::store::uploads::list(conn, product_id, table, None, None, limit as i64 + 1).await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    Ok((status::refresh(uploads, conn, rows).await?, more))
+}
+
 /// The upload store, or 503 when this instance has none.
 fn uploads_of(state: &AppState) -> Result<&Arc<Uploads>, ApiError> {
     state.uploads.as_ref().ok_or_else(|| {

@@ -74,6 +74,18 @@ impl TestApp {
         .await
     }
 
+    /// An instance that requires bearer tokens and signs people in to its browser pages.
+    pub async fn with_auth_and_docs(validator: TokenValidator, docs: DocsSettings) -> Self {
+        Self::build(
+            MetadataPolicy::default(),
+            WriteSettings::default(),
+            Some(validator),
+            Policy::default(),
+            docs,
+        )
+        .await
+    }
+
     /// An instance on a database migrated only up to migration `version`, as a deployment of
     /// an older daap left it: for testing how later migrations upgrade existing data (run
     /// them with [`MIGRATOR`] on `pool`).

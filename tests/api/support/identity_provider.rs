@@ -2,6 +2,7 @@
 //! that needs one: discovery, a JWKS whose fetches are counted and whose answers a test can
 //! change, the RS256 test keys that sign tokens, and the claims of typical access tokens.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,7 +12,9 @@ use axum::extract::State;
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+
+use super::identity_provider_flow::{Issued, authorize, token};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use daap::auth::{AuthConfig, TokenValidator, http_client_builder};
@@ -248,6 +251,9 @@ pub(crate) struct IdpState {
     pub(crate) jwks_delay: Arc<Mutex<Duration>>,
     pub(crate) jwks_fetches: Arc<AtomicUsize>,
     pub(crate) discovery_fetches: Arc<AtomicUsize>,
+    /// Codes issued by the browser sign-in (`identity_provider_flow`), not yet redeemed.
+    pub(crate) codes: Arc<Mutex<HashMap<String, Issued>>>,
+    pub(crate) tokens_issued: Arc<AtomicUsize>,
 }
 
 /// A fake Entra ID tenant on 127.0.0.1: discovery at `/<tenant>/v2.0/...`, keys at
@@ -269,6 +275,8 @@ impl FakeIdp {
             jwks_delay: Arc::new(Mutex::new(Duration::ZERO)),
             jwks_fetches: Arc::new(AtomicUsize::new(0)),
             discovery_fetches: Arc::new(AtomicUsize::new(0)),
+            codes: Arc::default(),
+            tokens_issued: Arc::new(AtomicUsize::new(0)),
         };
         let router = Router::new()
             .route(
@@ -276,6 +284,8 @@ impl FakeIdp {
                 get(discovery),
             )
             .route(&format!("/{TENANT}/discovery/v2.0/keys"), get(jwks))
+            .route(&format!("/{TENANT}/v2.0/authorize"), get(authorize))
+            .route(&format!("/{TENANT}/v2.0/token"), post(token))
             .with_state(state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         let idp = Self { state };

@@ -13,10 +13,12 @@
 //! - below: request bodies many tests start from.
 
 mod app;
+pub mod browser;
 pub mod callers;
 pub mod daap_process;
 mod database;
 pub mod identity_provider;
+mod identity_provider_flow;
 pub mod recording_target;
 pub mod served;
 pub mod tables;

@@ -346,3 +346,48 @@ async fn only_callers_who_may_change_the_product_may_issue_uploads() {
         "the uploader is recorded"
     );
 }
+
+#[tokio::test]
+async fn the_dashboards_product_page_shows_each_tables_latest_uploads() {
+    let served = served().await;
+    let file = csv(100);
+    let mut forms = Vec::new();
+    for n in 0..6 {
+        let body = json!({"filename": format!("f{n}.csv"), "contentMD5": md5_base64(&file)});
+        forms.push(served.app.post(&path(), &body).await.body);
+    }
+    let url = forms[5]["url"]
+        .as_str()
+        .unwrap()
+        .replace("http://localhost", &served.base);
+    let (status, text) = served.post_form(&url, &forms[5]["fields"], &file).await;
+    assert_eq!(status, 204, "{text}");
+
+    let page = served.app.get("/dashboard/products/prisons").await;
+
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let caption = format!("<caption>Latest uploads to <code>{TABLE}</code></caption>");
+    assert!(page.text.contains(&caption), "{}", page.text);
+    let newest = page
+        .text
+        .find("<th scope=\"row\">f5.csv</th>")
+        .expect("the newest");
+    let older = page
+        .text
+        .find("<th scope=\"row\">f4.csv</th>")
+        .expect("an older one");
+    assert!(newest < older, "newest first");
+    assert!(!page.text.contains(">f0.csv<"), "five at most");
+    assert!(
+        page.text
+            .contains(r#"data-upload-status="received">received<"#)
+    );
+    assert_eq!(
+        page.text.matches(r#"data-upload-status="issued""#).count(),
+        4
+    );
+    assert!(
+        page.text.contains(&format!(r#"href="{}""#, path())),
+        "the rest via the API"
+    );
+}

@@ -1,0 +1,336 @@
+//! `GET /v1/stats`: each figure against a hand-computed catalogue, the empty database, the
+//! counters after every kind of write compared with a recomputation from scratch, the back-fill
+//! of an existing database, and the validation of the query.
+
+use axum::http::StatusCode;
+use daap::store::pool::MIGRATOR;
+use serde_json::{Value, json};
+
+use crate::support::tables::{incidents, table};
+use crate::support::{TestApp, product, product_fields};
+
+/// The statistics, without the instant they were generated at.
+async fn stats(app: &TestApp, query: &str) -> Value {
+    let response = app.get(&format!("/v1/stats{query}")).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    let mut body = response.body;
+    assert!(body["generatedAt"].is_string());
+    body.as_object_mut().unwrap().remove("generatedAt");
+    body
+}
+
+/// `stats` without the instants of the products' last changes (two catalogues built one after
+/// the other differ only there).
+fn without_instants(mut stats: Value) -> Value {
+    for (section, list) in [("changes", "mostChanged"), ("health", "stalest")] {
+        for product in stats[section][list].as_array_mut().unwrap() {
+            product.as_object_mut().unwrap().remove("lastChange");
+        }
+    }
+    stats
+}
+
+/// The sum of one kind of version over the 26 weeks.
+fn weekly_total(stats: &Value, kind: &str) -> i64 {
+    stats["changes"]["weekly"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|week| week[kind].as_i64().unwrap())
+        .sum()
+}
+
+/// Register `name` in `domain` with `status`, a maintainer or not, and a DPIA requirement.
+async fn register(app: &TestApp, name: &str, domain: &str, status: &str, extra: Value) {
+    let mut body = product(name);
+    body["domain"] = json!(domain);
+    body["status"] = json!(status);
+    for (key, value) in extra.as_object().unwrap() {
+        body[key] = value.clone();
+    }
+    let response = app.register(&body).await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+}
+
+async fn post_table(app: &TestApp, id: &str, body: &Value) {
+    let response = app.post(&format!("/v1/schemas/{id}"), body).await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+}
+
+/// `prisons` (HMPPS, draft, no maintainer) with `incidents` changed in a breaking way,
+/// `courts` (HMPPS, published, DPIA required and undecided) with an undescribed table, and
+/// `legal_aid` (LAA, published, DPIA decided) without tables.
+async fn hand_built_catalogue(app: &TestApp) {
+    register(app, "prisons", "HMPPS", "draft", json!({})).await;
+    post_table(app, "dp:prisons:incidents", &incidents()).await; // v1.1
+    let mut fields = product_fields("prisons");
+    fields["description"] = json!("Prisons, revised");
+    let updated = app.put("/v1/data-products/dp:prisons", &fields).await; // v1.2
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
+    let breaking = table(&[
+        ("id", "bigint"),
+        ("reported_at", "timestamp"),
+        ("category", "int"),
+    ]);
+    let major = app.put("/v1/schemas/dp:prisons:incidents", &breaking).await; // v2.0
+    assert_eq!(major.status, StatusCode::OK, "{}", major.text);
+    assert_eq!(major.body["dataProduct"]["version"], "v2.0");
+
+    let maintained = json!({"dataProductMaintainer": "sam@justice.gov.uk",
+                            "dataProductMaintainerDisplayName": "Sam"});
+    let mut courts = maintained.clone();
+    courts["dpiaRequired"] = json!(true);
+    register(app, "courts", "HMPPS", "published", courts).await;
+    let hearings = json!({
+        "tableDescription": "",
+        "columns": [
+            {"name": "id", "type": "int", "description": "The hearing"},
+            {"name": "fee", "type": "decimal(10,2)", "description": ""}
+        ]
+    });
+    post_table(app, "dp:courts:hearings", &hearings).await; // v1.1
+
+    let mut legal_aid = maintained;
+    legal_aid["dpiaRequired"] = json!(true);
+    legal_aid["tags"] = json!({"dpiaLocation": "s3://dpia/legal_aid.pdf"});
+    register(app, "legal_aid", "LAA", "published", legal_aid).await;
+}
+
+#[tokio::test]
+async fn an_empty_database_has_zero_everywhere_and_every_week_and_day() {
+    let app = TestApp::new().await;
+
+    let stats = stats(&app, "").await;
+
+    assert_eq!(
+        stats["products"],
+        json!({"total": 0, "byDomainAndStatus": []})
+    );
+    assert_eq!(
+        stats["schemas"],
+        json!({"tables": 0, "columns": 0, "columnTypes": []})
+    );
+    let weeks = stats["changes"]["weekly"].as_array().unwrap();
+    assert_eq!(weeks.len(), 26);
+    assert!(
+        weeks
+            .windows(2)
+            .all(|w| w[0]["week"].as_str() < w[1]["week"].as_str())
+    );
+    assert_eq!(
+        weekly_total(&stats, "registrations") + weekly_total(&stats, "minor"),
+        0
+    );
+    assert_eq!(stats["changes"]["majorByDomain"], json!([]));
+    assert_eq!(stats["changes"]["mostChanged"], json!([]));
+    assert_eq!(
+        stats["health"],
+        json!({"staleDays": 180, "staleProducts": 0, "stalest": [],
+               "missing": {"maintainer": 0, "dpiaDecision": 0, "tableDescriptions": 0,
+                           "columnDescriptions": 0}})
+    );
+    assert_eq!(stats["sync"], json!({"configured": false, "targets": []}));
+    assert_eq!(stats["uploads"]["configured"], false);
+    let days = stats["uploads"]["daily"].as_array().unwrap();
+    assert_eq!(days.len(), 30);
+    assert!(days.iter().all(|d| d["issued"] == 0 && d["received"] == 0));
+}
+
+#[tokio::test]
+async fn each_figure_matches_a_hand_computed_catalogue() {
+    let app = TestApp::new().await;
+    hand_built_catalogue(&app).await;
+
+    let stats = stats(&app, "").await;
+
+    assert_eq!(
+        stats["products"],
+        json!({"total": 3, "byDomainAndStatus": [
+            {"domain": "HMPPS", "status": "draft", "products": 1},
+            {"domain": "HMPPS", "status": "published", "products": 1},
+            {"domain": "LAA", "status": "published", "products": 1}]})
+    );
+    assert_eq!(
+        stats["schemas"],
+        json!({"tables": 2, "columns": 5, "columnTypes": [
+            {"type": "int", "columns": 2},
+            {"type": "bigint", "columns": 1},
+            {"type": "decimal", "columns": 1},
+            {"type": "timestamp", "columns": 1}]})
+    );
+    let this_week = stats["changes"]["weekly"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap();
+    assert_eq!(this_week["registrations"], 3);
+    assert_eq!(this_week["minor"], 3);
+    assert_eq!(this_week["major"], 1);
+    assert_eq!(
+        stats["changes"]["majorByDomain"],
+        json!([{"domain": "HMPPS", "majorVersions": 1}])
+    );
+    let most: Vec<(&str, i64)> = stats["changes"]["mostChanged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["changes"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(most, [("prisons", 3), ("courts", 1)]);
+    assert_eq!(stats["changes"]["mostChanged"][0]["id"], "dp:prisons");
+    assert_eq!(
+        stats["health"]["missing"],
+        json!({"maintainer": 1, "dpiaDecision": 1, "tableDescriptions": 1,
+               "columnDescriptions": 1})
+    );
+    assert_eq!(stats["health"]["staleProducts"], 0);
+}
+
+#[tokio::test]
+async fn stale_products_are_those_without_a_version_for_stale_days() {
+    let app = TestApp::new().await;
+    hand_built_catalogue(&app).await;
+    // `legal_aid` last changed 200 days ago, `courts` 30 days ago.
+    sqlx::raw_sql(
+        "UPDATE data_products SET updated_at = now() - interval '200 days' WHERE name = 'legal_aid';
+         UPDATE data_products SET updated_at = now() - interval '30 days' WHERE name = 'courts';",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    let default = stats(&app, "?section=health").await;
+    let month = stats(&app, "?section=health&staleDays=30").await;
+    let year = stats(&app, "?section=health&staleDays=365").await;
+
+    assert_eq!(default["health"]["staleDays"], 180);
+    assert_eq!(default["health"]["staleProducts"], 1);
+    assert_eq!(default["health"]["stalest"][0]["name"], "legal_aid");
+    assert_eq!(month["health"]["staleProducts"], 2);
+    let stalest: Vec<&str> = month["health"]["stalest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(stalest, ["legal_aid", "courts"]);
+    assert_eq!(year["health"]["staleProducts"], 0);
+    assert_eq!(year["health"]["stalest"], json!([]));
+}
+
+#[tokio::test]
+async fn counters_stay_exact_through_every_kind_of_write() {
+    let app = TestApp::new().await;
+    hand_built_catalogue(&app).await;
+    // Fix what was missing, move a product to another domain and status, delete one with its
+    // tables, register its name again, delete a table.
+    let mut courts = product_fields("courts");
+    courts["domain"] = json!("Courts");
+    courts["status"] = json!("retired");
+    courts["dpiaRequired"] = json!(true);
+    courts["tags"] = json!({"dpiaLocation": "s3://dpia/courts.pdf"});
+    let moved = app.put("/v1/data-products/dp:courts", &courts).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    let deleted = app.delete("/v1/data-products/dp:prisons").await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+    register(&app, "prisons", "LAA", "draft", json!({})).await;
+    post_table(&app, "dp:prisons:cells", &table(&[("cell", "string")])).await;
+    let dropped = app.delete("/v1/schemas/dp:courts:hearings").await;
+    assert!(dropped.status.is_success(), "{}", dropped.text);
+
+    let kept = stats(&app, "").await;
+    sqlx::query("SELECT stats_rebuild()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let recomputed = stats(&app, "").await;
+
+    assert_eq!(kept, recomputed);
+    assert_eq!(kept["products"]["total"], 3);
+    assert_eq!(
+        kept["schemas"],
+        json!({"tables": 1, "columns": 1, "columnTypes": [{"type": "string", "columns": 1}]})
+    );
+    assert_eq!(
+        kept["health"]["missing"],
+        json!({"maintainer": 2, "dpiaDecision": 0, "tableDescriptions": 0,
+               "columnDescriptions": 0})
+    );
+    // Versions of the deleted product still count as made; deleting a table is breaking.
+    assert_eq!(weekly_total(&kept, "registrations"), 4);
+    assert_eq!(
+        kept["changes"]["majorByDomain"],
+        json!([{"domain": "Courts", "majorVersions": 1}, {"domain": "HMPPS", "majorVersions": 1}])
+    );
+}
+
+#[tokio::test]
+async fn upgrading_back_fills_the_counters_from_existing_data() {
+    let app = TestApp::at_migration(8).await;
+    // A daap from before migration 0009 writes (the rolling-upgrade case), then the upgrade.
+    hand_built_catalogue(&app).await;
+
+    MIGRATOR.run(&app.pool).await.expect("the upgrade applies");
+
+    let upgraded = without_instants(stats(&app, "").await);
+    let fresh = TestApp::new().await;
+    hand_built_catalogue(&fresh).await;
+    assert_eq!(upgraded, without_instants(stats(&fresh, "").await));
+    assert_eq!(upgraded["products"]["total"], 3);
+}
+
+#[tokio::test]
+async fn a_section_returns_only_that_member() {
+    let app = TestApp::new().await;
+    hand_built_catalogue(&app).await;
+
+    let schemas = stats(&app, "?section=schemas").await;
+
+    let keys: Vec<&String> = schemas.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["schemas"]);
+    assert_eq!(schemas["schemas"]["tables"], 2);
+}
+
+#[tokio::test]
+async fn malformed_queries_are_400_problems() {
+    let app = TestApp::new().await;
+
+    for query in [
+        "?section=everything",
+        "?staleDays=0",
+        "?staleDays=3651",
+        "?staleDays=soon",
+        "?stale=30",
+    ] {
+        let response = app.get(&format!("/v1/stats{query}")).await;
+        let problem = response.assert_problem(StatusCode::BAD_REQUEST);
+        assert!(problem["detail"].is_string(), "{query}: {problem}");
+    }
+}
+
+/// More concurrent requests than the pool has connections (10 in tests): each holds one
+/// connection for the whole read, and must never wait for a second one from the pool, or they
+/// would all wait until the pool's acquire timeout (30 s) and fail.
+#[tokio::test]
+async fn more_concurrent_reads_than_pool_connections_all_complete() {
+    let app = TestApp::new().await;
+    app.register(&product("prisons")).await;
+
+    let started = std::time::Instant::now();
+    let answers = futures_util::future::join_all((0..30).map(|i| {
+        let path = if i % 2 == 0 {
+            "/v1/stats"
+        } else {
+            "/dashboard"
+        };
+        app.get(path)
+    }))
+    .await;
+
+    assert!(answers.iter().all(|a| a.status == StatusCode::OK));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -1025,6 +1025,12 @@ The median PUT on a long history took {fmt_ratio(put_r)} the time of one on a si
 
 # --- document -------------------------------------------------------------------------------------
 
+def stats_scale_section() -> str:
+    """The last `bash bench/stats_scale.sh` (its own run, kept in bench/results/stats_scale.md)."""
+    path = Path(__file__).parent / "results" / "stats_scale.md"
+    return path.read_text() + "\n" if path.exists() else ""
+
+
 def markdown(results: dict) -> str:
     run, settings, machine, server, data = (
         results["run"], results["settings"], results["machine"], results["server"], results["data"]
@@ -1143,7 +1149,7 @@ write, {fidelity}.
 {profile_section(results)}
 {history_section(results)}
 {schema_scale_section(results)}
-## What is measured
+{stats_scale_section()}## What is measured
 
 `bench/run.sh` builds daap in release mode, creates a fresh database `daap_bench_<pid>` on a
 PostgreSQL server, applies the migrations with `daap migrate`, seeds it, and measures, in this

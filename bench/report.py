@@ -1080,6 +1080,12 @@ def judge_overhead(rate_ratio: float, cpu_ratio: float) -> str:
     return "FAIL"
 
 
+def stats_scale_section() -> str:
+    """The last `bash bench/stats_scale.sh` (its own run, kept in bench/results/stats_scale.md)."""
+    path = Path(__file__).parent / "results" / "stats_scale.md"
+    return path.read_text() + "\n" if path.exists() else ""
+
+
 def markdown(results: dict) -> str:
     run, settings, machine, server, data = (
         results["run"], results["settings"], results["machine"], results["server"], results["data"]
@@ -1199,7 +1205,7 @@ write, {fidelity}.
 {history_section(results)}
 {schema_scale_section(results)}
 {ops_overhead_section()}
-## What is measured
+{stats_scale_section()}## What is measured
 
 `bench/run.sh` builds daap in release mode, creates a fresh database `daap_bench_<pid>` on a
 PostgreSQL server, applies the migrations with `daap migrate`, seeds it, and measures, in this

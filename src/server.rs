@@ -111,7 +111,7 @@ async fn run(
     let metrics = crate::metrics::start(
         &args.metrics,
         &database.pool,
-        args.sync.targets().iter().map(|t| t.as_str()).collect(),
+        args.sync.targets(),
         stopped.clone(),
     )
     .await?;

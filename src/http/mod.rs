@@ -117,7 +117,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.gateway.clone(),
             gateway::rate_limit::enforce,
         ))
         .layer(middleware::from_fn_with_state(
@@ -131,7 +131,7 @@ pub fn app(state: AppState) -> Router {
             },
         ))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.gateway.clone(),
             gateway::limits::enforce,
         ));
     if let Some(cors) = state.gateway.browser.cors() {
@@ -143,7 +143,7 @@ pub fn app(state: AppState) -> Router {
             gateway::browser::security_headers,
         ))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.gateway.clone(),
             gateway::lifecycle::headers,
         ))
         .layer(middleware::from_fn(access_log::access_log))

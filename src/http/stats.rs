@@ -279,7 +279,7 @@ pub async fn read(state: &AppState, query: &StatsQuery) -> Result<Stats, ApiErro
     if query.wants(Section::Sync) {
         stats.sync = Some(SyncStats {
             configured: !state.writes.sync_targets.is_empty(),
-            targets: queue(state, &mut *conn).await?.targets,
+            targets: queue(&state.writes.sync_targets, &mut *conn).await?.targets,
         });
     }
     if query.wants(Section::Uploads) {

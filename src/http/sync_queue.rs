@@ -15,6 +15,7 @@ use crate::http::AppState;
 use crate::http::extract::ApiQuery;
 use crate::http::responses::{MalformedQuery, Problems, ServerErrors};
 use crate::store::outbox;
+use crate::sync::target::TargetName;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_sync_queue))
@@ -67,21 +68,19 @@ pub async fn get_sync_queue(
     State(state): State<AppState>,
     ApiQuery(NoParameters {}): ApiQuery<NoParameters>,
 ) -> Result<Json<SyncQueue>, ApiError> {
-    Ok(Json(queue(&state, &state.pool).await?))
+    Ok(Json(queue(&state.writes.sync_targets, &state.pool).await?))
 }
 
 /// The queue per configured target (also a section of `/v1/stats`, which passes the connection
 /// it already holds: taking a second one from the pool while holding one deadlocks once as many
 /// requests as the pool has connections wait for their second).
 pub async fn queue(
-    state: &AppState,
+    targets: &[TargetName],
     executor: impl sqlx::PgExecutor<'_>,
 ) -> Result<SyncQueue, sqlx::Error> {
     let figures = outbox::queue_figures(executor).await?;
     let now = OffsetDateTime::now_utc();
-    let targets = state
-        .writes
-        .sync_targets
+    let targets = targets
         .iter()
         .map(|target| {
             let row = figures.iter().find(|f| f.target == target.as_str());

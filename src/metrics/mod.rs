@@ -42,14 +42,14 @@ pub struct MetricsArgs {
 struct Scrape {
     handle: PrometheusHandle,
     pool: PgPool,
-    targets: Vec<&'static str>,
+    targets: Vec<crate::sync::target::TargetName>,
 }
 
 /// Installs the recorder and serves `/metrics` until `stopped`, when a listener is configured.
 pub async fn start(
     args: &MetricsArgs,
     pool: &PgPool,
-    targets: Vec<&'static str>,
+    targets: Vec<crate::sync::target::TargetName>,
     stopped: watch::Receiver<bool>,
 ) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
     let Some(bind) = args.metrics_bind else {

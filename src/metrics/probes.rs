@@ -3,10 +3,9 @@
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
-use time::OffsetDateTime;
 use tokio::sync::watch;
 
-use crate::store::outbox;
+use crate::sync::target::TargetName;
 
 /// Connections in use and idle, and the pool's size limit.
 pub fn record_pool(pool: &PgPool) {
@@ -19,29 +18,26 @@ pub fn record_pool(pool: &PgPool) {
 }
 
 /// Per configured catalogue: products waiting, parked, and the age of the oldest waiting
-/// change. One grouped query over `sync_state`'s undelivered rows.
-pub async fn record_outbox(pool: &PgPool, targets: &[&'static str]) {
+/// change: the figures of `GET /v1/sync`, from one grouped query over undelivered rows.
+pub async fn record_outbox(pool: &PgPool, targets: &[TargetName]) {
     if targets.is_empty() {
         return;
     }
-    let figures = match outbox::queue_figures(pool).await {
-        Ok(figures) => figures,
+    let queue = match crate::http::sync_queue::queue(targets, pool).await {
+        Ok(queue) => queue,
         Err(error) => {
             tracing::warn!(%error, "could not read the outbox for metrics");
             return;
         }
     };
-    let now = OffsetDateTime::now_utc();
-    for &target in targets {
-        let row = figures.iter().find(|figures| figures.target == target);
-        let age = row
-            .and_then(|figures| figures.oldest_pending_since)
-            .map_or(0.0, |since| (now - since).as_seconds_f64().max(0.0));
-        metrics::gauge!("daap_sync_pending", "target" => target)
-            .set(row.map_or(0.0, |figures| figures.pending as f64));
-        metrics::gauge!("daap_sync_parked", "target" => target)
-            .set(row.map_or(0.0, |figures| figures.parked as f64));
-        metrics::gauge!("daap_sync_oldest_pending_age_seconds", "target" => target).set(age);
+    for target in queue.targets {
+        let label = target.target;
+        metrics::gauge!("daap_sync_pending", "target" => label.clone())
+            .set(target.pending_products as f64);
+        metrics::gauge!("daap_sync_parked", "target" => label.clone())
+            .set(target.parked_products as f64);
+        metrics::gauge!("daap_sync_oldest_pending_age_seconds", "target" => label)
+            .set(target.oldest_pending_age_seconds);
     }
 }
 

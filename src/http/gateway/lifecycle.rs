@@ -10,7 +10,9 @@ use axum::response::Response;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, Time};
 
-use crate::http::AppState;
+use std::sync::Arc;
+
+use crate::http::gateway::Gateway;
 
 pub const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 pub const DEPRECATION: HeaderName = HeaderName::from_static("deprecation");
@@ -148,13 +150,16 @@ impl Lifecycle {
 }
 
 /// The middleware: `API-Version` everywhere, deprecation headers on deprecated routes.
-pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn headers(
+    State(gateway): State<Arc<Gateway>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let deprecation = request
         .extensions()
         .get::<MatchedPath>()
         .and_then(|route| {
-            state
-                .gateway
+            gateway
                 .lifecycle
                 .deprecation(request.method(), route.as_str())
         })

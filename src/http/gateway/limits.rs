@@ -11,7 +11,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::http::AppState;
+use std::sync::Arc;
+
+use crate::http::gateway::Gateway;
 
 #[derive(Debug, Clone, Copy)]
 pub struct RequestLimits {
@@ -46,8 +48,12 @@ fn is_exempt_from_deadline(path: &str) -> bool {
 /// under the deadline. A write past the deadline keeps running on its own task
 /// (`run_to_completion`) and commits or rolls back; only the answer is lost, and a retry with
 /// the same idempotency key gets it.
-pub async fn enforce(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let limits = state.gateway.limits;
+pub async fn enforce(
+    State(gateway): State<Arc<Gateway>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let limits = gateway.limits;
     if let Err(error) = check_size(&limits, &request) {
         return error.into_response();
     }

@@ -24,7 +24,9 @@ use governor::{Quota, RateLimiter};
 
 use crate::authz::Caller;
 use crate::error::ApiError;
-use crate::http::AppState;
+use std::sync::Arc;
+
+use crate::http::gateway::Gateway;
 
 pub const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 pub const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
@@ -206,16 +208,20 @@ fn header_value(text: String) -> HeaderValue {
 }
 
 /// Who spends the budget: the principal when the token named one, else the client address.
-fn caller_key(state: &AppState, request: &Request) -> CallerKey {
+fn caller_key(gateway: &Gateway, request: &Request) -> CallerKey {
     if let Some(Caller::Authenticated(principal)) = request.extensions().get::<Caller>() {
         return CallerKey::Principal(principal.id.clone());
     }
-    CallerKey::Address(state.gateway.trusted_proxies.client_address(request))
+    CallerKey::Address(gateway.trusted_proxies.client_address(request))
 }
 
 /// The middleware: runs after authentication (it needs the caller) and only on `/v1`.
-pub async fn enforce(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(limits) = &state.gateway.rate_limits else {
+pub async fn enforce(
+    State(gateway): State<Arc<Gateway>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(limits) = &gateway.rate_limits else {
         return next.run(request).await;
     };
     if !request.uri().path().starts_with("/v1/") {
@@ -226,7 +232,7 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
         .get::<MatchedPath>()
         .map_or("", MatchedPath::as_str);
     let kind = BudgetKind::of(request.method(), route);
-    let Some(decision) = limits.check(kind, &caller_key(&state, &request)) else {
+    let Some(decision) = limits.check(kind, &caller_key(&gateway, &request)) else {
         return next.run(request).await;
     };
     let mut response = match decision.retry_after {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use daap::sync::target::TargetName;
+use daap::sync::worker::WorkerSettings;
 use serde_json::{Value, json};
 
 use crate::support::daap_process::{self, app_syncing_to};
@@ -123,7 +124,13 @@ async fn a_target_outage_fails_no_write_and_the_backlog_converges_after_it() {
     let app = glue_app().await;
     let recorder = Arc::new(Recorder::default());
     recorder.down.store(true, Ordering::SeqCst);
-    let worker = RunningWorker::start(&app, &recorder, fast_worker());
+    // The outage lasts as long as the writes take on a busy machine: the backlog must not
+    // reach the parking limit meanwhile (parking has its own test below).
+    let settings = WorkerSettings {
+        max_attempts: i32::MAX,
+        ..fast_worker()
+    };
+    let worker = RunningWorker::start(&app, &recorder, settings);
 
     app.register(&product("prisons")).await;
     let mut fields = product_fields("prisons");

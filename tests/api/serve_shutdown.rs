@@ -51,7 +51,9 @@ async fn sigterm_turns_readiness_off_serves_through_the_delay_then_drains_the_re
     let (mut serve, port) = command(&app);
     serve
         .env("DAAP_SHUTDOWN_DELAY_SECS", "2")
-        .env("DAAP_SHUTDOWN_TIMEOUT_SECS", "30");
+        .env("DAAP_SHUTDOWN_TIMEOUT_SECS", "30")
+        .env("DAAP_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info");
     let mut served = Served::spawn(serve, port);
     served.wait_ready().await;
 
@@ -112,11 +114,19 @@ async fn sigterm_turns_readiness_off_serves_through_the_delay_then_drains_the_re
         .expect("the PUT is answered, not cut off");
     assert_eq!(answer.status(), 200);
     let status = served.exited_within(Duration::from_secs(15)).await;
-    assert!(
-        status.success(),
-        "exit status {status}: {}",
-        served.stderr()
-    );
+    let stderr = served.stderr();
+    assert!(status.success(), "exit status {status}: {stderr}");
+    // Log lines are written by a background thread: the drained request's line, logged just
+    // before the exit, is still written.
+    let put_line = stderr
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|line| {
+            line["fields"]["message"] == "request finished" && line["fields"]["method"] == "PUT"
+        });
+    let put_line = put_line.unwrap_or_else(|| panic!("no request line for the PUT in {stderr}"));
+    assert_eq!(put_line["fields"]["status"], 200, "{put_line}");
+    assert_eq!(put_line["fields"]["route"], "/v1/data-products/{id}");
     let current = app.get("/v1/data-products/dp:prisons").await;
     assert_eq!(
         current.body["description"],

@@ -8,8 +8,9 @@
 # 2. seeds it in bulk (bench/seed.sql): N products x 10 tables of 10-60 columns, plus a tail of
 #    products with 1,000 versions and with 500 tables; bench/fidelity.py then checks that the
 #    seed wrote exactly what the API writes;
-# 3. measures the yardsticks: PostgreSQL's `pgbench -S` at the same concurrency (in its own
-#    small database, dropped afterwards) and daap's trivial `/health/live`; and daap's start-up
+# 3. measures the yardsticks: PostgreSQL's `pgbench -S` and TPC-B-like transaction at the same
+#    concurrency (in a database of its own, dropped afterwards), the SQL of GET one product
+#    under pgbench, and daap's trivial `/health/live`; and daap's start-up
 #    time against the migrated database (bench/probe.py startup);
 # 4. runs fixed-duration, fixed-concurrency wrk scenarios (bench/lua/), recording the server's
 #    and its PostgreSQL backends' CPU time around each, and the server's peak RSS during each;
@@ -279,6 +280,17 @@ pgbench -i -q -s 1 "$pgbench_url" >"$work/pgbench_init.txt" 2>&1 ||
 pgbench -S -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$(seconds_of "$DURATION")" "$pgbench_url" \
     >"$work/pgbench.txt" 2>&1 || { cat "$work/pgbench.txt" >&2; die "pgbench failed"; }
 grep -E '^tps|latency average' "$work/pgbench.txt" | sed 's/^/    /' >&2
+# The yardstick for writes: pgbench's built-in TPC-B-like transaction (three UPDATEs, a SELECT
+# and an INSERT in one transaction, committed with a WAL flush like every daap write), at the
+# same concurrency. Scale = clients, so each client mostly updates its own branch row, as
+# pgbench's documentation advises; otherwise the yardstick would measure lock waits.
+log "pgbench TPC-B ($CONNECTIONS clients, $DURATION)"
+pgbench -i -q -s "$CONNECTIONS" "$pgbench_url" >"$work/pgbench_tpcb_init.txt" 2>&1 ||
+    { cat "$work/pgbench_tpcb_init.txt" >&2; die "pgbench -i for TPC-B failed"; }
+psql "$pgbench_url" -qX -c CHECKPOINT >/dev/null 2>&1 || true
+pgbench -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$(seconds_of "$DURATION")" "$pgbench_url" \
+    >"$work/pgbench_tpcb.txt" 2>&1 || { cat "$work/pgbench_tpcb.txt" >&2; die "pgbench TPC-B failed"; }
+grep -E '^tps|latency average' "$work/pgbench_tpcb.txt" | sed 's/^/    /' >&2
 drop_db "$pgbench_db"
 pgbench_db=
 # The same for the SQL behind GET one product (daap's exact statement from .sqlx/), on the

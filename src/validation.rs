@@ -142,7 +142,11 @@ impl<'a> Fields<'a> {
             Some(value) => value,
             None => {
                 let path = self.pointer(key);
-                if !self.errors.iter().any(|e| e.pointer.as_ref() == Some(&path)) {
+                if !self
+                    .errors
+                    .iter()
+                    .any(|e| e.pointer.as_ref() == Some(&path))
+                {
                     self.error(key, "is required");
                 }
                 String::new()

@@ -73,12 +73,17 @@ mod tests {
     fn missing_takes_requirement_names_separated_by_commas() {
         assert_eq!(
             missing("tableDescriptions,maintainer,maintainer"),
-            Ok(vec![Requirement::Maintainer, Requirement::TableDescriptions])
+            Ok(vec![
+                Requirement::Maintainer,
+                Requirement::TableDescriptions
+            ])
         );
         let error = missing("maintainer,owner,").unwrap_err();
         assert_eq!(error.parameter.as_deref(), Some("missing"));
         assert!(
-            error.detail.starts_with("`owner`, `` are not requirements; use maintainer, "),
+            error
+                .detail
+                .starts_with("`owner`, `` are not requirements; use maintainer, "),
             "{}",
             error.detail
         );

@@ -165,6 +165,9 @@ mod tests {
         let cut = truncated("Courts & Tribunals · published").unwrap();
         assert_eq!(cut, "Courts & Tribunals · …");
         assert_eq!(cut.chars().count(), LABEL_CHARS);
-        assert_eq!(truncated(&"é".repeat(30)).unwrap().chars().count(), LABEL_CHARS);
+        assert_eq!(
+            truncated(&"é".repeat(30)).unwrap().chars().count(),
+            LABEL_CHARS
+        );
     }
 }

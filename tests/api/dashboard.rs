@@ -224,9 +224,8 @@ async fn the_overview_counts_staleness_over_the_days_asked_for() {
 
 /// The overview's tiles that link somewhere: (`/v1/stats` member, link, figure shown).
 fn tile_links(page: &str) -> Vec<(String, String, String)> {
-    let tile =
-        Regex::new(r#"<a href="([^"]*)"><span class="figure" data-stat="([^"]*)">([^<]*)<"#)
-            .unwrap();
+    let tile = Regex::new(r#"<a href="([^"]*)"><span class="figure" data-stat="([^"]*)">([^<]*)<"#)
+        .unwrap();
     tile.captures_iter(page)
         .map(|c| (c[2].to_owned(), c[1].replace("&amp;", "&"), c[3].to_owned()))
         .collect()
@@ -266,7 +265,9 @@ async fn every_attention_tile_links_to_the_list_of_exactly_the_products_it_count
                     assert!(list.contains(&format!(
                         r#"<li data-filter="staleDays">stale (no version for {stale_days} days)</li>"#
                     )));
-                    assert!(list.contains(&format!(r#"name="staleDays" min="1" max="3650" value="{stale_days}""#)));
+                    assert!(list.contains(&format!(
+                        r#"name="staleDays" min="1" max="3650" value="{stale_days}""#
+                    )));
                     stale(stale_days)
                 }
             };
@@ -304,7 +305,8 @@ async fn the_product_list_pages_keep_the_statistics_filters() {
         .unwrap();
 
     let first = html(&app, "/dashboard/products?staleDays=5&missing=maintainer").await;
-    let next = r#"href="/dashboard/products?staleDays=5&amp;missing=maintainer&amp;after=p50" rel="next""#;
+    let next =
+        r#"href="/dashboard/products?staleDays=5&amp;missing=maintainer&amp;after=p50" rel="next""#;
     let second = html(
         &app,
         "/dashboard/products?staleDays=5&missing=maintainer&after=p50",
@@ -322,7 +324,12 @@ async fn the_product_list_pages_keep_the_statistics_filters() {
     assert!(fresh.contains("No products match."));
     assert_eq!(listed(&blank).len(), 50, "empty fields filter nothing");
     assert!(!blank.contains("Active filters"));
-    for bad in ["staleDays=-1", "staleDays=soon", "missing=owner", "status=gone"] {
+    for bad in [
+        "staleDays=-1",
+        "staleDays=soon",
+        "missing=owner",
+        "status=gone",
+    ] {
         let response = app.get(&format!("/dashboard/products?{bad}")).await;
         let problem = response.assert_problem(StatusCode::BAD_REQUEST);
         let parameter = bad.split('=').next().unwrap();
@@ -334,11 +341,7 @@ async fn the_product_list_pages_keep_the_statistics_filters() {
 async fn a_product_list_reached_from_a_link_with_combined_requirements_keeps_them() {
     let app = attention_catalogue().await;
 
-    let page = html(
-        &app,
-        "/dashboard/products?missing=maintainer,dpiaDecision",
-    )
-    .await;
+    let page = html(&app, "/dashboard/products?missing=maintainer,dpiaDecision").await;
 
     assert_eq!(listed(&page), ["echo"]);
     assert!(page.contains(
@@ -371,7 +374,10 @@ async fn long_chart_labels_are_cut_and_keep_their_full_text_as_a_title() {
         )),
         "{labels:?}"
     );
-    assert!(labels.contains(&(None, "HMPPS · draft".to_owned())), "{labels:?}");
+    assert!(
+        labels.contains(&(None, "HMPPS · draft".to_owned())),
+        "{labels:?}"
+    );
     for (title, shown) in &labels {
         assert_eq!(title.is_some(), shown.ends_with('…'), "{shown}: {title:?}");
     }

@@ -233,15 +233,18 @@ fn the_statistics_filters_are_documented_as_the_server_accepts_them() {
         .map(|r| r.as_str())
         .collect();
     assert_eq!(items["enum"], json!(accepted));
-    let counted: Vec<&String> = document["components"]["schemas"]["MissingRequirements"]
-        ["properties"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .collect();
+    let counted: Vec<&String> =
+        document["components"]["schemas"]["MissingRequirements"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
     let mut sorted = accepted.clone();
     sorted.sort();
     let mut counted: Vec<&str> = counted.iter().map(|k| k.as_str()).collect();
     counted.sort();
-    assert_eq!(counted, sorted, "the filter takes the names the counts have");
+    assert_eq!(
+        counted, sorted,
+        "the filter takes the names the counts have"
+    );
 }

@@ -38,7 +38,12 @@ async fn register(
         }
     }
     let registered = app.register(&body).await;
-    assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.text);
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.text
+    );
     if let Some(table) = table {
         let created = app
             .post(&format!("/v1/schemas/dp:{name}:things"), &table)
@@ -80,11 +85,27 @@ fn things(table_description: &str, amount_description: &str) -> Value {
 pub async fn attention_catalogue() -> TestApp {
     let app = TestApp::new().await;
     register(&app, "alpha", false, None, None, 200).await;
-    register(&app, "bravo", true, Some(false), Some(things("", "Pence")), 30).await;
+    register(
+        &app,
+        "bravo",
+        true,
+        Some(false),
+        Some(things("", "Pence")),
+        30,
+    )
+    .await;
     register(&app, "charlie", true, Some(true), Some(things("T", "")), 0).await;
     register(&app, "delta", true, None, Some(things("T", "Pence")), 0).await;
     register(&app, "echo", false, Some(false), Some(things("", "")), 400).await;
-    register(&app, "foxtrot", false, Some(false), Some(things("", "")), 1000).await;
+    register(
+        &app,
+        "foxtrot",
+        false,
+        Some(false),
+        Some(things("", "")),
+        1000,
+    )
+    .await;
     let deleted = app.delete("/v1/data-products/dp:foxtrot").await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
     app
@@ -112,7 +133,10 @@ pub fn stale(days: i32) -> Vec<&'static str> {
 
 /// The parameters of a relative URL, decoded.
 fn parameters(url: &str) -> Vec<(String, String)> {
-    let query = url.split_once('?').map(|(_, query)| query).unwrap_or_default();
+    let query = url
+        .split_once('?')
+        .map(|(_, query)| query)
+        .unwrap_or_default();
     serde_urlencoded::from_str(query).unwrap()
 }
 
@@ -223,7 +247,10 @@ async fn the_filters_combine_with_each_other_and_the_other_filters() {
         ("missing=dpiaDecision&staleDays=30", vec!["bravo", "echo"]),
         ("missing=maintainer", vec!["alpha", "echo", "golf"]),
         ("missing=maintainer&domain=LAA", vec!["golf"]),
-        ("missing=maintainer&domain=HMPPS&staleDays=180", vec!["alpha", "echo"]),
+        (
+            "missing=maintainer&domain=HMPPS&staleDays=180",
+            vec!["alpha", "echo"],
+        ),
         ("missing=maintainer&q=ech", vec!["echo"]),
         ("staleDays=30&status=published", vec![]),
         (

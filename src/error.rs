@@ -44,6 +44,10 @@ pub struct Problem {
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    /// Query parameters with bad values: a 400 (like any malformed query) that names each
+    /// parameter in `errors`.
+    #[error("{}", query_summary(.0))]
+    InvalidQuery(Vec<FieldError>),
     #[error("{detail}")]
     Validation {
         detail: String,
@@ -104,7 +108,7 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::InvalidQuery(_) => StatusCode::BAD_REQUEST,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized(error) => error.status(),
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -127,7 +131,7 @@ impl ApiError {
     /// The stable slug that ends the problem `type` URN.
     fn slug(&self) -> &'static str {
         match self {
-            Self::BadRequest(_) => "bad-request",
+            Self::BadRequest(_) | Self::InvalidQuery(_) => "bad-request",
             Self::Validation { .. } => "validation",
             Self::Unauthorized(crate::auth::AuthError::KeysUnavailable) => "unavailable",
             Self::Unauthorized(_) => "unauthorized",
@@ -161,7 +165,9 @@ impl ApiError {
             error_id: None,
         };
         match self {
-            Self::Validation { errors, .. } => problem.errors = errors.clone(),
+            Self::Validation { errors, .. } | Self::InvalidQuery(errors) => {
+                problem.errors = errors.clone()
+            }
             Self::PreconditionFailed { current_etag, .. } => {
                 problem.current_etag = current_etag.clone()
             }
@@ -208,6 +214,17 @@ pub fn problem_response(problem: &Problem) -> Response {
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     response
+}
+
+/// The `detail` of an [`ApiError::InvalidQuery`]: the problem itself when there is one.
+fn query_summary(errors: &[FieldError]) -> String {
+    match errors {
+        [one] => format!("`{}`: {}", one.location(), one.detail),
+        many => format!(
+            "the query has {} invalid parameters; see `errors`",
+            many.len()
+        ),
+    }
 }
 
 impl From<InvalidFields> for ApiError {

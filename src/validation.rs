@@ -11,20 +11,48 @@ use serde_json::{Map, Value};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// One problem with one part of the request body or query, located by a JSON Pointer.
+/// One problem with one part of the request: a place in the body (`pointer`) or a query
+/// parameter (`parameter`), exactly one of the two (as JSON:API's `source` names them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
-    /// JSON Pointer (RFC 6901) into the request body, e.g. `/tags/owner`; `""` is the whole body.
-    pub pointer: String,
+    /// JSON Pointer (RFC 6901) into the request body, e.g. `/tags/owner`; `""` is the whole
+    /// body. Absent when the problem is with a query parameter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub pointer: Option<String>,
+    /// The query parameter with the problem, e.g. `staleDays`. Absent when the problem is in
+    /// the body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub parameter: Option<String>,
     /// What is wrong and what would be accepted.
     pub detail: String,
 }
 
 impl FieldError {
+    /// A problem at `pointer` in the request body.
     pub fn new(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
         Self {
-            pointer: pointer.into(),
+            pointer: Some(pointer.into()),
+            parameter: None,
             detail: detail.into(),
+        }
+    }
+
+    /// A problem with the query parameter `name`.
+    pub fn parameter(name: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: None,
+            parameter: Some(name.into()),
+            detail: detail.into(),
+        }
+    }
+
+    /// How messages name where the problem is: `staleDays`, `/name`, `body`.
+    pub fn location(&self) -> &str {
+        match (&self.parameter, &self.pointer) {
+            (Some(parameter), _) => parameter,
+            (None, pointer) => display_pointer(pointer.as_deref().unwrap_or_default()),
         }
     }
 }
@@ -45,7 +73,7 @@ impl InvalidFields {
 /// A one-line summary: the problem itself when there is one, a count otherwise.
 fn summary(errors: &[FieldError]) -> String {
     match errors {
-        [one] => format!("{}: {}", display_pointer(&one.pointer), one.detail),
+        [one] => format!("{}: {}", one.location(), one.detail),
         many => format!(
             "the request has {} invalid fields; see `errors`",
             many.len()
@@ -70,7 +98,7 @@ impl<'a> Fields<'a> {
     /// Start reading `body`, which must be a JSON object.
     pub fn of(body: &'a Value) -> Result<Self, InvalidFields> {
         Self::nested(body, String::new())
-            .map_err(|error| InvalidFields::one(error.pointer, "the body must be a JSON object"))
+            .map_err(|_| InvalidFields::one("", "the body must be a JSON object"))
     }
 
     /// Read an object found at `base` inside the body (e.g. `/columns/3`).
@@ -114,7 +142,11 @@ impl<'a> Fields<'a> {
             Some(value) => value,
             None => {
                 let path = self.pointer(key);
-                if !self.errors.iter().any(|e| e.pointer == path) {
+                if !self
+                    .errors
+                    .iter()
+                    .any(|e| e.pointer.as_ref() == Some(&path))
+                {
                     self.error(key, "is required");
                 }
                 String::new()

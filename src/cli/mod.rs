@@ -76,9 +76,11 @@ fn problem_message(status: u16, body: &str) -> String {
         detail = errors
             .iter()
             .map(|e| {
+                // A problem in the body has a `pointer`, one with a query parameter its name.
+                let place = e["pointer"].as_str().or(e["parameter"].as_str());
                 format!(
                     "{}: {}",
-                    e["pointer"].as_str().unwrap_or_default(),
+                    place.unwrap_or_default(),
                     e["detail"].as_str().unwrap_or_default()
                 )
             })

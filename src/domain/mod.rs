@@ -7,6 +7,7 @@ pub mod id;
 pub mod name;
 pub mod ownership;
 pub mod product;
+pub mod requirement;
 pub mod table;
 pub mod version;
 
@@ -16,4 +17,5 @@ pub use id::{Id, ProductRef, TableRef};
 pub use name::DataProductName;
 pub use ownership::Ownership;
 pub use product::{ProductFields, Status};
+pub use requirement::Requirement;
 pub use version::{Bump, Version};

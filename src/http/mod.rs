@@ -7,6 +7,7 @@ pub mod data_products;
 pub mod extract;
 pub mod gateway;
 pub mod health;
+pub mod health_query;
 pub mod idempotency;
 pub mod pagination;
 pub mod preconditions;

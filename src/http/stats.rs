@@ -11,10 +11,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::domain::Status;
+use crate::domain::{Requirement, Status};
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::extract::ApiQuery;
+use crate::http::health_query;
 use crate::http::responses::{MalformedQuery, Problems, ServerErrors};
 use crate::http::sync_queue::{TargetQueue, queue};
 use crate::store::stats;
@@ -23,10 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_stats))
 }
 
-/// Default of `staleDays`.
-pub const DEFAULT_STALE_DAYS: i32 = 180;
-/// Largest accepted `staleDays` (ten years).
-pub const MAX_STALE_DAYS: i32 = 3650;
+pub use crate::http::health_query::{DEFAULT_STALE_DAYS, MAX_STALE_DAYS};
 
 /// One part of the statistics document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -48,18 +46,18 @@ pub struct StatsQuery {
     pub section: Option<Section>,
     /// A product is stale when its latest version was made on a UTC day at least this many
     /// days before today (1 to 3650; default 180).
-    #[param(minimum = 1, maximum = 3650)]
-    pub stale_days: Option<i32>,
+    #[param(value_type = Option<i32>, minimum = 1, maximum = 3650)]
+    pub stale_days: Option<String>,
 }
 
 impl StatsQuery {
     /// `staleDays`, checked.
     pub fn stale_days(&self) -> Result<i32, ApiError> {
-        match self.stale_days.unwrap_or(DEFAULT_STALE_DAYS) {
-            days @ 1..=MAX_STALE_DAYS => Ok(days),
-            _ => Err(ApiError::BadRequest(format!(
-                "`staleDays` must be between 1 and {MAX_STALE_DAYS}"
-            ))),
+        match self.stale_days.as_deref() {
+            None => Ok(DEFAULT_STALE_DAYS),
+            Some(raw) => {
+                health_query::stale_days(raw).map_err(|error| ApiError::InvalidQuery(vec![error]))
+            }
         }
     }
 
@@ -181,6 +179,8 @@ pub struct HealthStats {
     pub missing: MissingRequirements,
 }
 
+/// Each member is named as the product list's `missing` filter names the requirement:
+/// `GET /v1/data-products?missing=<member>` lists exactly the products counted.
 #[derive(Debug, Default, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MissingRequirements {
@@ -192,6 +192,18 @@ pub struct MissingRequirements {
     pub table_descriptions: i64,
     /// At least one column with an empty `description`.
     pub column_descriptions: i64,
+}
+
+impl MissingRequirements {
+    /// The products lacking `requirement`.
+    pub fn products(&self, requirement: Requirement) -> i64 {
+        match requirement {
+            Requirement::Maintainer => self.maintainer,
+            Requirement::DpiaDecision => self.dpia_decision,
+            Requirement::TableDescriptions => self.table_descriptions,
+            Requirement::ColumnDescriptions => self.column_descriptions,
+        }
+    }
 }
 
 /// Catalogue sync health.
@@ -359,12 +371,12 @@ async fn changes(conn: &mut PgConnection) -> Result<ChangeStats, sqlx::Error> {
 async fn health(conn: &mut PgConnection, stale_days: i32) -> Result<HealthStats, sqlx::Error> {
     let mut missing = MissingRequirements::default();
     for count in stats::missing(conn).await? {
-        let slot = match count.requirement.as_str() {
-            "maintainer" => &mut missing.maintainer,
-            "dpiaDecision" => &mut missing.dpia_decision,
-            "tableDescriptions" => &mut missing.table_descriptions,
-            "columnDescriptions" => &mut missing.column_descriptions,
-            _ => continue,
+        let slot = match Requirement::parse(&count.requirement) {
+            Some(Requirement::Maintainer) => &mut missing.maintainer,
+            Some(Requirement::DpiaDecision) => &mut missing.dpia_decision,
+            Some(Requirement::TableDescriptions) => &mut missing.table_descriptions,
+            Some(Requirement::ColumnDescriptions) => &mut missing.column_descriptions,
+            None => continue,
         };
         *slot = count.products;
     }

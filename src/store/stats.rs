@@ -180,7 +180,8 @@ pub async fn stale_count(conn: &mut PgConnection, stale_days: i32) -> Result<i64
 }
 
 /// The [`TOP_N`] stalest live products (an index range walk from the oldest change, up to the
-/// first UTC midnight that is not stale, so it stops early when few products are stale).
+/// first UTC midnight that is not stale, `stats_stale_before`, so it stops early when few
+/// products are stale). The product list's `staleDays` filter uses the same bound.
 #[tracing::instrument(level = "debug", skip_all, name = "db.stats.stalest")]
 pub async fn stalest(
     conn: &mut PgConnection,
@@ -190,7 +191,7 @@ pub async fn stalest(
         ProductActivity,
         r#"SELECT p.name, p.domain, s.changes, s.last_change
            FROM stats_product s JOIN data_products p ON p.id = s.product_id
-           WHERE s.last_change < ((stats_day(now()) - $1::integer + 1)::timestamp AT TIME ZONE 'UTC')
+           WHERE s.last_change < stats_stale_before($1)
            ORDER BY s.last_change, s.product_id
            LIMIT $2"#,
         stale_days,

@@ -14,6 +14,18 @@ pub struct Bar {
 const WIDTH: i64 = 640;
 const ROW: i64 = 26;
 const LABEL: i64 = 180;
+/// The most characters of a label drawn in the `LABEL` units before the bars (13-unit text,
+/// wide letters included); longer labels are cut, with the full text as their `title`.
+const LABEL_CHARS: usize = 22;
+
+/// `label` cut to fit before the bars, ending in `…`; `None` when it fits as it is.
+fn truncated(label: &str) -> Option<String> {
+    if label.chars().count() <= LABEL_CHARS {
+        return None;
+    }
+    let kept: String = label.chars().take(LABEL_CHARS - 1).collect();
+    Some(format!("{kept}…"))
+}
 
 /// A horizontal bar chart titled `title`, with its data table.
 pub fn bars(id: &str, title: &str, unit: &str, bars: &[Bar]) -> Markup {
@@ -33,7 +45,14 @@ pub fn bars(id: &str, title: &str, unit: &str, bars: &[Bar]) -> Markup {
                         @let w = (bar.value * room / max).max(if bar.value > 0 { 2 } else { 0 });
                         g {
                             title { (bar.label) ": " (bar.value) " " (unit) }
-                            text x="0" y=(y + 17) class="label" { (bar.label) }
+                            text x="0" y=(y + 17) class="label" {
+                                @if let Some(short) = truncated(&bar.label) {
+                                    title { (bar.label) }
+                                    (short)
+                                } @else {
+                                    (bar.label)
+                                }
+                            }
                             rect x=(LABEL) y=(y + 4) width=(w) height=(ROW - 8) class="bar" {}
                             text x=(LABEL + w + 6) y=(y + 17) class="value" { (bar.value) }
                         }
@@ -132,5 +151,23 @@ pub fn weekly(id: &str, title: &str, weeks: &[(String, [i64; 3])]) -> Markup {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_labels_too_long_to_fit_are_cut() {
+        assert_eq!(truncated("HMPPS · draft"), None);
+        assert_eq!(truncated(&"a".repeat(LABEL_CHARS)), None);
+        let cut = truncated("Courts & Tribunals · published").unwrap();
+        assert_eq!(cut, "Courts & Tribunals · …");
+        assert_eq!(cut.chars().count(), LABEL_CHARS);
+        assert_eq!(
+            truncated(&"é".repeat(30)).unwrap().chars().count(),
+            LABEL_CHARS
+        );
     }
 }

@@ -1,11 +1,13 @@
 //! `/dashboard`: the figures of `/v1/stats` as tiles and charts, each linking to the products
-//! behind it. It reads exactly what `/v1/stats` reads ([`crate::http::stats::read`]), so the
+//! behind it (the "Needs attention" tiles to the product list filtered by `staleDays` or
+//! `missing`, which lists exactly the products counted). It reads exactly what `/v1/stats` reads ([`crate::http::stats::read`]), so the
 //! page and the API cannot disagree.
 
 use axum::extract::State;
 use axum::response::Response;
 use maud::{Markup, html};
 
+use crate::domain::Requirement;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::extract::ApiQuery;
@@ -13,6 +15,7 @@ use crate::http::stats::{self, ProductActivity, Stats, StatsQuery};
 
 use super::charts::{self, Bar};
 use super::layout::{self, number, query_value};
+use super::products::{requirement_label, stale_label};
 
 pub async fn page(
     State(state): State<AppState>,
@@ -108,11 +111,13 @@ fn body(stats: &Stats) -> Markup {
         section aria-labelledby="attention" {
             h2 id="attention" { "Needs attention" }
             ul class="tiles" {
-                (tile("health.staleProducts", &format!("stale (no version for {} days)", health.stale_days), health.stale_products, None))
-                (tile("health.missing.maintainer", "without a maintainer", missing.maintainer, None))
-                (tile("health.missing.dpiaDecision", "DPIA required, no decision", missing.dpia_decision, None))
-                (tile("health.missing.tableDescriptions", "with undescribed tables", missing.table_descriptions, None))
-                (tile("health.missing.columnDescriptions", "with undescribed columns", missing.column_descriptions, None))
+                (tile("health.staleProducts", &stale_label(health.stale_days), health.stale_products,
+                    Some(&format!("/dashboard/products?staleDays={}", health.stale_days))))
+                @for requirement in Requirement::ALL {
+                    (tile(&format!("health.missing.{}", requirement.as_str()), requirement_label(requirement),
+                        missing.products(requirement),
+                        Some(&format!("/dashboard/products?missing={}", requirement.as_str()))))
+                }
             }
             (activity_list("stalest", "Stalest products", &health.stalest))
             form method="get" action="/dashboard" class="filters" {

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use regex::Regex;
 use serde_json::json;
 
+use crate::products_list_attention::{attention_catalogue, lacking, stale};
 use crate::support::tables::{incidents, table};
 use crate::support::{TestApp, TestResponse, product};
 
@@ -219,4 +220,165 @@ async fn the_overview_counts_staleness_over_the_days_asked_for() {
     app.get("/dashboard?staleDays=0")
         .await
         .assert_problem(StatusCode::BAD_REQUEST);
+}
+
+/// The overview's tiles that link somewhere: (`/v1/stats` member, link, figure shown).
+fn tile_links(page: &str) -> Vec<(String, String, String)> {
+    let tile = Regex::new(r#"<a href="([^"]*)"><span class="figure" data-stat="([^"]*)">([^<]*)<"#)
+        .unwrap();
+    tile.captures_iter(page)
+        .map(|c| (c[2].to_owned(), c[1].replace("&amp;", "&"), c[3].to_owned()))
+        .collect()
+}
+
+/// The product names a list page shows, in order.
+fn listed(page: &str) -> Vec<String> {
+    let row = Regex::new(r#"<th scope="row"><a href="/dashboard/products/([a-z0-9_]+)">"#).unwrap();
+    row.captures_iter(page).map(|c| c[1].to_owned()).collect()
+}
+
+#[tokio::test]
+async fn every_attention_tile_links_to_the_list_of_exactly_the_products_it_counts() {
+    let app = attention_catalogue().await;
+
+    for stale_days in [30, 180, 3650] {
+        let overview = html(&app, &format!("/dashboard?staleDays={stale_days}")).await;
+        let tiles = tile_links(&overview);
+        let mut followed = Vec::new();
+        for (stat, href, shown) in &tiles {
+            let Some(member) = stat.strip_prefix("health.") else {
+                continue;
+            };
+            let list = html(&app, href).await;
+            let names = listed(&list);
+
+            let expected = match member.strip_prefix("missing.") {
+                Some(requirement) => {
+                    assert_eq!(href, &format!("/dashboard/products?missing={requirement}"));
+                    assert!(list.contains(r#"<li data-filter="missing">"#), "{list}");
+                    assert!(list.contains(&format!(r#"<option value="{requirement}" selected>"#)));
+                    lacking(requirement)
+                }
+                None => {
+                    assert_eq!(member, "staleProducts");
+                    assert_eq!(href, &format!("/dashboard/products?staleDays={stale_days}"));
+                    assert!(list.contains(&format!(
+                        r#"<li data-filter="staleDays">stale (no version for {stale_days} days)</li>"#
+                    )));
+                    assert!(list.contains(&format!(
+                        r#"name="staleDays" min="1" max="3650" value="{stale_days}""#
+                    )));
+                    stale(stale_days)
+                }
+            };
+            assert_eq!(names, expected, "{href}");
+            assert_eq!(shown, &names.len().to_string(), "{stat}");
+            followed.push(member.to_owned());
+        }
+        assert_eq!(
+            followed,
+            [
+                "staleProducts",
+                "missing.maintainer",
+                "missing.dpiaDecision",
+                "missing.tableDescriptions",
+                "missing.columnDescriptions"
+            ],
+            "every attention tile links to its list"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_product_list_pages_keep_the_statistics_filters() {
+    let app = TestApp::new().await;
+    // `p00` has a maintainer; the other 51 lack one. All last changed 10 days ago.
+    let mut maintained = product("p00");
+    maintained["dataProductMaintainer"] = json!("sam@justice.gov.uk");
+    app.register(&maintained).await;
+    for i in 1..52 {
+        app.register(&product(&format!("p{i:02}"))).await;
+    }
+    sqlx::query("UPDATE data_products SET updated_at = now() - interval '10 days'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let first = html(&app, "/dashboard/products?staleDays=5&missing=maintainer").await;
+    let next =
+        r#"href="/dashboard/products?staleDays=5&amp;missing=maintainer&amp;after=p50" rel="next""#;
+    let second = html(
+        &app,
+        "/dashboard/products?staleDays=5&missing=maintainer&after=p50",
+    )
+    .await;
+    let fresh = html(&app, "/dashboard/products?staleDays=11&missing=maintainer").await;
+    let blank = html(&app, "/dashboard/products?staleDays=&missing=&domain=").await;
+
+    assert_eq!(listed(&first).len(), 50);
+    assert_eq!(listed(&first)[0], "p01", "p00 has a maintainer");
+    assert!(first.contains(next), "{first}");
+    assert_eq!(listed(&second), ["p51"]);
+    assert!(second.contains(r#"<li data-filter="staleDays">"#));
+    assert!(second.contains(r#"<li data-filter="missing">without a maintainer</li>"#));
+    assert!(fresh.contains("No products match."));
+    assert_eq!(listed(&blank).len(), 50, "empty fields filter nothing");
+    assert!(!blank.contains("Active filters"));
+    for bad in [
+        "staleDays=-1",
+        "staleDays=soon",
+        "missing=owner",
+        "status=gone",
+    ] {
+        let response = app.get(&format!("/dashboard/products?{bad}")).await;
+        let problem = response.assert_problem(StatusCode::BAD_REQUEST);
+        let parameter = bad.split('=').next().unwrap();
+        assert_eq!(problem["errors"][0]["parameter"], parameter, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn a_product_list_reached_from_a_link_with_combined_requirements_keeps_them() {
+    let app = attention_catalogue().await;
+
+    let page = html(&app, "/dashboard/products?missing=maintainer,dpiaDecision").await;
+
+    assert_eq!(listed(&page), ["echo"]);
+    assert!(page.contains(
+        r#"<option value="maintainer,dpiaDecision" selected>without a maintainer and DPIA required, no decision</option>"#
+    ), "{page}");
+}
+
+#[tokio::test]
+async fn long_chart_labels_are_cut_and_keep_their_full_text_as_a_title() {
+    let app = TestApp::new().await;
+    let mut long = product("compensation");
+    long["domain"] = json!("Criminal Injuries Compensation Authority");
+    app.register(&long).await;
+    app.register(&product("prisons")).await;
+
+    let page = html(&app, "/dashboard").await;
+
+    let label = Regex::new(
+        r#"<text x="0" y="\d+" class="label">(?:<title>([^<]*)</title>)?([^<]*)</text>"#,
+    )
+    .unwrap();
+    let labels: Vec<(Option<String>, String)> = label
+        .captures_iter(&page)
+        .map(|c| (c.get(1).map(|t| t.as_str().to_owned()), c[2].to_owned()))
+        .collect();
+    assert!(
+        labels.contains(&(
+            Some("Criminal Injuries Compensation Authority · draft".to_owned()),
+            "Criminal Injuries Com…".to_owned()
+        )),
+        "{labels:?}"
+    );
+    assert!(
+        labels.contains(&(None, "HMPPS · draft".to_owned())),
+        "{labels:?}"
+    );
+    for (title, shown) in &labels {
+        assert_eq!(title.is_some(), shown.ends_with('…'), "{shown}: {title:?}");
+    }
 }

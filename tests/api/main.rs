@@ -29,6 +29,7 @@ mod product_head;
 mod products_delete;
 mod products_get;
 mod products_list;
+mod products_list_attention;
 mod products_register;
 mod products_update;
 mod products_versions;

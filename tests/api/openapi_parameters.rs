@@ -194,3 +194,57 @@ fn every_list_takes_the_same_page_parameters_with_the_servers_page_size_limit() 
     assert_eq!(limit["minimum"], json!(1));
     assert_eq!(limit["maximum"], json!(MAX_PAGE_SIZE));
 }
+
+#[test]
+fn the_statistics_filters_are_documented_as_the_server_accepts_them() {
+    let document = serde_json::to_value(daap::http::openapi()).unwrap();
+    // `staleDays`: the same whole days, 1 to 3650, on the list and in the statistics.
+    let stale = parameters(&document, "staleDays");
+    let operations: Vec<&str> = stale.iter().map(|(op, _)| op.as_str()).collect();
+    assert_eq!(operations, ["get /v1/data-products", "get /v1/stats"]);
+    for (operation, parameter) in &stale {
+        assert_eq!(parameter["in"], "query", "{operation}");
+        let schema = &parameter["schema"];
+        assert_eq!(schema["minimum"], json!(1), "{operation}");
+        assert_eq!(
+            schema["maximum"],
+            json!(daap::http::health_query::MAX_STALE_DAYS),
+            "{operation}"
+        );
+        assert!(schema["type"].to_string().contains("integer"), "{schema}");
+    }
+    // `missing`: a comma-separated list of exactly the names `health.missing` counts under.
+    let missing = parameters(&document, "missing");
+    assert_eq!(missing.len(), 1);
+    let (_, parameter) = &missing[0];
+    assert_eq!(parameter["in"], "query");
+    assert_eq!(parameter["style"], "form");
+    assert_eq!(parameter["explode"], false);
+    let items = &parameter["schema"]["items"];
+    let items = match items.get("$ref") {
+        Some(reference) => {
+            let name = reference.as_str().unwrap().rsplit('/').next().unwrap();
+            &document["components"]["schemas"][name]
+        }
+        None => items,
+    };
+    let accepted: Vec<&str> = daap::domain::Requirement::ALL
+        .iter()
+        .map(|r| r.as_str())
+        .collect();
+    assert_eq!(items["enum"], json!(accepted));
+    let counted: Vec<&String> =
+        document["components"]["schemas"]["MissingRequirements"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+    let mut sorted = accepted.clone();
+    sorted.sort();
+    let mut counted: Vec<&str> = counted.iter().map(|k| k.as_str()).collect();
+    counted.sort();
+    assert_eq!(
+        counted, sorted,
+        "the filter takes the names the counts have"
+    );
+}

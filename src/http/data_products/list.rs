@@ -6,10 +6,11 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
-use crate::domain::Status;
+use crate::domain::{Requirement, Status};
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::extract::ApiQuery;
+use crate::http::health_query;
 use crate::http::pagination::{PageQuery, Paged};
 use crate::http::responses::{MalformedCursor, MalformedQuery, Problems, ServerErrors};
 use crate::store::products::{self, ListFilter};
@@ -34,12 +35,61 @@ pub struct ListQuery {
     /// Only products whose name or description contains this text (case-insensitive).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
+    /// Only stale products: those whose latest version was made on a UTC day at least this
+    /// many days before today (1 to 3650). The products `staleProducts` of
+    /// `GET /v1/stats?staleDays=` counts.
+    #[serde(rename = "staleDays", skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<i32>, minimum = 1, maximum = 3650)]
+    pub stale_days: Option<String>,
+    /// Only products lacking what the platform requires: one or more of the requirements
+    /// counted by `health.missing` of `GET /v1/stats`, separated by commas
+    /// (`missing=maintainer,dpiaDecision`: products lacking both).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<Vec<Requirement>>, inline, style = Form, explode = false)]
+    pub missing: Option<String>,
+}
+
+impl ListQuery {
+    /// The store's filter; every bad value is reported at once, each naming its parameter.
+    pub fn filter(&self) -> Result<ListFilter, ApiError> {
+        let mut errors = Vec::new();
+        let stale_days = self
+            .stale_days
+            .as_deref()
+            .map(health_query::stale_days)
+            .transpose()
+            .unwrap_or_else(|error| {
+                errors.push(error);
+                None
+            });
+        let missing = self
+            .missing
+            .as_deref()
+            .map(health_query::missing)
+            .transpose()
+            .unwrap_or_else(|error| {
+                errors.push(error);
+                None
+            });
+        if !errors.is_empty() {
+            return Err(ApiError::InvalidQuery(errors));
+        }
+        Ok(ListFilter {
+            domain: self.domain.clone(),
+            status: self.status,
+            owner: self.owner.clone(),
+            text: self.q.clone().filter(|q| !q.is_empty()),
+            stale_days,
+            missing: missing.unwrap_or_default(),
+        })
+    }
 }
 
 /// List data products
 ///
 /// The latest version of every registered product, ordered by name, a page at a time.
-/// Follow `nextLink` until it is absent.
+/// Follow `nextLink` until it is absent. Filters combine with AND; `staleDays` and `missing`
+/// list exactly the products that the matching counts of `GET /v1/stats` count.
 #[utoipa::path(
     get,
     path = "/v1/data-products",
@@ -59,14 +109,9 @@ pub async fn list_data_products(
         page,
     }): ApiQuery<Paged<ListQuery>>,
 ) -> Result<Response, ApiError> {
+    let filter = query.filter()?;
     let size = page.size()?;
     let after: String = page.after()?.unwrap_or_default();
-    let filter = ListFilter {
-        domain: query.domain.clone(),
-        status: query.status,
-        owner: query.owner.clone(),
-        text: query.q.clone().filter(|q| !q.is_empty()),
-    };
     let mut conn = state.pool.acquire().await?;
     let mut rows = products::list_current(&mut conn, &filter, &after, i64::from(size) + 1).await?;
     let next_link = if rows.len() > size as usize {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use sqlx::types::Json;
 use sqlx::{Connection, PgConnection};
 
-use crate::domain::{Bump, DataProductName, Status, Version};
+use crate::domain::{Bump, DataProductName, Requirement, Status, Version};
 
 use super::ProductVersionRow;
 
@@ -184,9 +184,19 @@ pub struct ListFilter {
     pub status: Option<Status>,
     pub owner: Option<String>,
     pub text: Option<String>,
+    /// Only stale products: no new version for this many days, as `staleProducts` counts them.
+    pub stale_days: Option<i32>,
+    /// Only products lacking every one of these, as the `missing` counts count them.
+    pub missing: Vec<Requirement>,
 }
 
 /// Up to `limit` current product versions with a name after `after`, in name order.
+///
+/// The statistics filters read what the statistics read: `stats_product` (one row per live
+/// product, kept by the write path's triggers) for staleness and descriptions, and the
+/// product row for the maintainer and the DPIA decision, with the conditions of
+/// `stats_missing_flags` (migration 0009), so a filtered list is exactly the products a count
+/// of `GET /v1/stats` counts. Each has an index (migrations 0009, 0010).
 #[tracing::instrument(level = "debug", skip_all, name = "db.products.list_current")]
 pub async fn list_current(
     conn: &mut PgConnection,
@@ -194,21 +204,35 @@ pub async fn list_current(
     after: &str,
     limit: i64,
 ) -> Result<Vec<ProductVersionRow>, sqlx::Error> {
+    let missing: Vec<&str> = filter.missing.iter().map(|r| r.as_str()).collect();
     // Plan this query with the actual values every time: a cached generic plan cannot know
     // how selective the filters are or how small the page is, and was seen to scan and sort
-    // every product instead of walking the name index (100x slower).
+    // every product instead of walking the name index (100x slower). With the values known,
+    // the conditions of absent filters fold to true and vanish from the plan, the join with
+    // stats_product too when no condition is left on it (a LEFT JOIN on its key: every live
+    // product has its row), and those of a `missing` filter become the predicates of its
+    // partial index. The planner then walks the name index (or a partial one) from the cursor,
+    // probing stats_product by key, or, where its statistics say few products match, starts
+    // from the stats_product index of the filter and sorts those few by name.
     let mut tx = conn.begin().await?;
     sqlx::query!("SET LOCAL plan_cache_mode = force_custom_plan")
         .execute(&mut *tx)
         .await?;
     let rows = select_head!(
         with_tables,
-        "WHERE p.deleted_at IS NULL AND p.name > $1
+        "LEFT JOIN stats_product s ON s.product_id = p.id
+         WHERE p.deleted_at IS NULL AND p.name > $1
            AND ($2::text IS NULL OR p.domain = $2)
            AND ($3::product_status IS NULL OR p.status = $3)
            AND ($4::text IS NULL OR lower(p.data_product_owner) = lower($4))
            AND ($5::text IS NULL OR strpos(lower(p.name), lower($5)) > 0
                 OR strpos(lower(p.description), lower($5)) > 0)
+           AND ($7::integer IS NULL OR s.last_change < stats_stale_before($7))
+           AND (NOT $8::text[] @> '{maintainer}' OR stats_blank(p.data_product_maintainer))
+           AND (NOT $8::text[] @> '{dpiaDecision}'
+                OR (p.dpia_required AND NOT (p.tags ? 'dpiaLocation')))
+           AND (NOT $8::text[] @> '{tableDescriptions}' OR s.undescribed_tables > 0)
+           AND (NOT $8::text[] @> '{columnDescriptions}' OR s.undescribed_columns > 0)
          ORDER BY p.name
          LIMIT $6",
         after,
@@ -216,7 +240,9 @@ pub async fn list_current(
         filter.status as Option<Status>,
         filter.owner.as_deref(),
         filter.text.as_deref(),
-        limit
+        limit,
+        filter.stale_days,
+        &missing as &[&str],
     )
     .fetch_all(&mut *tx)
     .await?;

@@ -3,10 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
-
-use crate::domain::ProductFields;
-use crate::domain::table::TableSchema;
+use serde_json::Value;
 
 /// A product and its tables as daap's own request bodies, ready to send.
 ///
@@ -31,48 +28,8 @@ pub struct ProductDefinition {
 }
 
 impl ProductDefinition {
-    /// The definition of a stored product: the bodies that would register it as it is.
-    pub fn of(name: &str, fields: &ProductFields, tables: &BTreeMap<String, TableSchema>) -> Self {
-        Self {
-            product: registration_body(name, fields),
-            tables: tables
-                .iter()
-                .map(|(name, schema)| {
-                    let body = serde_json::to_value(schema).unwrap_or(Value::Null);
-                    (name.clone(), body)
-                })
-                .collect(),
-        }
-    }
-
     /// The product's name, when the registration body has one.
     pub fn name(&self) -> Option<&str> {
         self.product.get("name").and_then(Value::as_str)
     }
-}
-
-/// `fields` as the body of `POST /v1/data-products`: optional fields only when set, as a
-/// client would send them.
-pub fn registration_body(name: &str, fields: &ProductFields) -> Value {
-    let mut body = Map::new();
-    body.insert("name".into(), json!(name));
-    body.insert("description".into(), json!(fields.description));
-    body.insert("domain".into(), json!(fields.domain));
-    body.insert("dataProductOwner".into(), json!(fields.owner));
-    body.insert(
-        "dataProductOwnerDisplayName".into(),
-        json!(fields.owner_display_name),
-    );
-    if let Some(maintainer) = &fields.maintainer {
-        body.insert("dataProductMaintainer".into(), json!(maintainer));
-    }
-    if let Some(name) = &fields.maintainer_display_name {
-        body.insert("dataProductMaintainerDisplayName".into(), json!(name));
-    }
-    body.insert("email".into(), json!(fields.email));
-    body.insert("status".into(), json!(fields.status.as_str()));
-    body.insert("retentionPeriod".into(), json!(fields.retention_period));
-    body.insert("dpiaRequired".into(), json!(fields.dpia_required));
-    body.insert("tags".into(), json!(fields.tags));
-    Value::Object(body)
 }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-pub use definition::{ProductDefinition, registration_body};
+pub use definition::ProductDefinition;
 pub use error::{ImportError, Problem};
 pub use odcs::API_VERSION as ODCS_API_VERSION;
 pub use odps::API_VERSION as ODPS_API_VERSION;

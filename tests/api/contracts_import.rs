@@ -133,8 +133,8 @@ async fn a_hand_written_contract_without_physical_types_imports_and_registers() 
     assert_eq!(created.body["schema"]["columns"][3]["type"], "decimal(8,2)");
 }
 
-#[tokio::test]
-async fn import_reports_every_problem_with_a_pointer_into_the_document() {
+#[test]
+fn import_reports_every_problem_with_a_pointer_into_the_document() {
     let document = json!({
         "apiVersion": "v3.2.0",
         "kind": "DataContract",
@@ -178,8 +178,8 @@ async fn import_reports_every_problem_with_a_pointer_into_the_document() {
     assert!(message.contains("a second table called `a`"), "{message}");
 }
 
-#[tokio::test]
-async fn import_refuses_a_document_that_is_neither_odcs_nor_odps() {
+#[test]
+fn import_refuses_a_document_that_is_neither_odcs_nor_odps() {
     for document in [
         json!({"kind": "DataProductSpecification"}),
         json!({"name": "x"}),
@@ -189,8 +189,8 @@ async fn import_refuses_a_document_that_is_neither_odcs_nor_odps() {
     }
 }
 
-#[tokio::test]
-async fn import_reads_the_older_team_list_and_odps_retention() {
+#[test]
+fn import_reads_the_older_team_list_and_odps_retention() {
     let document = json!({
         "apiVersion": "v1.0.0",
         "kind": "DataProduct",
@@ -229,8 +229,8 @@ async fn import_reads_the_older_team_list_and_odps_retention() {
     assert!(definition.tables.is_empty());
 }
 
-#[tokio::test]
-async fn a_product_definition_file_reads_as_yaml_or_json() {
+#[test]
+fn a_product_definition_file_reads_as_yaml_or_json() {
     // The shape `daap plan`/`apply` read: the registration body and the table bodies.
     let text = r#"
 product:

@@ -40,6 +40,9 @@ pub enum Command {
     Sync(crate::sync::commands::SyncCommandArgs),
     /// Upload a CSV file into a table: `daap upload dp:<name>:<table> FILE.csv`.
     Upload(crate::cli::upload::UploadCommand),
+    /// Export a product as a Bitol ODCS contract or ODPS document:
+    /// `daap export dp:<name> --format odcs|odps [--output FILE]`.
+    Export(crate::cli::export::ExportCommand),
 }
 
 #[derive(Debug, Clone, Args)]

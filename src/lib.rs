@@ -4,6 +4,7 @@ pub mod auth;
 pub mod authz;
 pub mod cli;
 pub mod config;
+pub mod contracts;
 pub mod database;
 pub mod domain;
 pub mod error;

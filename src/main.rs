@@ -50,5 +50,6 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Upload(command) => daap::cli::upload::run(command).await,
+        Command::Export(command) => daap::cli::export::run(command).await,
     }
 }

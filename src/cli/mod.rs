@@ -1,5 +1,6 @@
 //! Client subcommands of the `daap` binary: they talk to a daap server over its HTTP API.
 
+pub mod export;
 pub mod upload;
 
 use serde::Serialize;

@@ -8,11 +8,9 @@ use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::preconditions::{if_none_match_hits, not_modified};
 use crate::http::responses::{MalformedId, NoSuchProduct, NoSuchVersion, Problems, ServerErrors};
-use crate::store::products;
 
 use super::json::{DataProduct, ProductIdParam};
-use super::{etag_of, find_product, parse_id, product_response};
-use crate::http::write::product_not_found;
+use super::{etag_of, parse_id, product_response, require_product};
 
 /// Get a data product
 ///
@@ -42,19 +40,7 @@ pub async fn get_data_product(
 ) -> Result<Response, ApiError> {
     let reference = parse_id(&id)?;
     let mut conn = state.pool.acquire().await?;
-    let Some(row) = find_product(&mut conn, &reference).await? else {
-        return Err(match reference.version {
-            None => product_not_found(&reference),
-            Some(version) => match products::find_current(&mut conn, &reference.name).await? {
-                Some(current) => ApiError::NotFound(format!(
-                    "dp:{} has no version {version}; its latest version is {}",
-                    reference.name,
-                    current.version()
-                )),
-                None => product_not_found(&reference),
-            },
-        });
-    };
+    let row = require_product(&mut conn, &reference).await?;
     let etag = etag_of(&row);
     if if_none_match_hits(&headers, &etag) {
         return Ok(not_modified(&etag));

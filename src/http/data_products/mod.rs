@@ -2,6 +2,7 @@
 //! version history. One file per operation.
 
 pub mod changes;
+mod contract;
 mod create;
 mod delete;
 mod get;
@@ -22,6 +23,7 @@ use crate::domain::ProductRef;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::preconditions::product_etag;
+use crate::http::write::product_not_found;
 use crate::store::products::{self, ProductVersionRow};
 
 use json::DataProduct;
@@ -39,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(versions::list_data_product_versions))
         .routes(routes!(changes::get_data_product_changes))
+        .routes(routes!(contract::get_data_product_contract))
         .routes(routes!(sync::get_data_product_sync))
 }
 
@@ -60,6 +63,28 @@ pub async fn find_product(
         None => products::find_current(conn, &reference.name).await,
         Some(version) => products::find_version(conn, &reference.name, version).await,
     }
+}
+
+/// [`find_product`], or the 404 to answer: for an exact version the product never had, one
+/// that names its latest version.
+async fn require_product(
+    conn: &mut sqlx::PgConnection,
+    reference: &ProductRef,
+) -> Result<ProductVersionRow, ApiError> {
+    if let Some(row) = find_product(conn, reference).await? {
+        return Ok(row);
+    }
+    Err(match reference.version {
+        None => product_not_found(reference),
+        Some(version) => match products::find_current(conn, &reference.name).await? {
+            Some(current) => ApiError::NotFound(format!(
+                "dp:{} has no version {version}; its latest version is {}",
+                reference.name,
+                current.version()
+            )),
+            None => product_not_found(reference),
+        },
+    })
 }
 
 /// A product body with its `ETag` (and `Location`, for a registration).

@@ -17,10 +17,12 @@ pub mod browser;
 pub mod callers;
 pub mod daap_process;
 mod database;
+pub mod every_type;
 pub mod identity_provider;
 mod identity_provider_flow;
 pub mod recording_target;
 pub mod served;
+pub mod standards;
 pub mod tables;
 
 use serde_json::{Value, json};

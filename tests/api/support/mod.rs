@@ -15,10 +15,12 @@
 mod app;
 pub mod browser;
 pub mod callers;
+pub mod cli;
 pub mod daap_process;
 mod database;
 pub mod identity_provider;
 mod identity_provider_flow;
+pub mod identity_provider_grants;
 pub mod recording_target;
 pub mod served;
 pub mod tables;

@@ -7,7 +7,9 @@
 //! - Every write names the version the previous one made (`dp:<name>:v<M>.<m>`) and sends the
 //!   `If-Match` of what was read, so that a change someone else makes meanwhile stops the
 //!   apply with a 409 or 412 instead of being built upon: nothing is re-planned silently.
-//!   Registrations and new tables carry an `Idempotency-Key`.
+//!   Registrations and new tables carry an `Idempotency-Key`, and are sent again with it
+//!   when daap could not be reached (a retry of one that went through gets its answer
+//!   replayed, never a second version).
 //! - Each answer is checked against the plan (the version it made); a difference stops it.
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -180,9 +182,7 @@ async fn apply_step(
                 if_none_match: Some("*"),
                 ..Conditions::default()
             };
-            client
-                .send(Method::POST, "/v1/data-products", body, conditions)
-                .await?
+            send_retrying(client, Method::POST, "/v1/data-products", body, conditions).await?
         }
         Action::UpdateProduct => {
             // Always the first change to an existing product, so the ETag read is current.
@@ -199,7 +199,7 @@ async fn apply_step(
                 ..Conditions::default()
             };
             let path = format!("/v1/schemas/{versioned}:{table}");
-            client.send(Method::POST, &path, body, conditions).await?
+            send_retrying(client, Method::POST, &path, body, conditions).await?
         }
         Action::ReplaceTable | Action::DeleteTable => {
             let etag = plan::table_etag(client, versioned, table).await?;
@@ -226,3 +226,28 @@ async fn apply_step(
         .parse()
         .map_err(|e: String| anyhow::anyhow!("daap answered without the version it made: {e}"))
 }
+
+/// Send a request that carries an idempotency key, sending it again (same key) when daap
+/// could not be reached: if the first attempt did go through, daap replays its answer
+/// instead of making a second version.
+async fn send_retrying(
+    client: &ApiClient,
+    method: Method,
+    path: &str,
+    body: Option<&serde_json::Value>,
+    conditions: Conditions<'_>,
+) -> Result<Answer, super::CallError> {
+    let mut attempt = 1;
+    loop {
+        match client.send(method.clone(), path, body, conditions).await {
+            Err(error) if error.status.is_none() && attempt < SEND_ATTEMPTS => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// How often a keyed request is sent before the apply gives up.
+const SEND_ATTEMPTS: u32 = 3;

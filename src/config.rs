@@ -43,6 +43,26 @@ pub enum Command {
     /// Export a product as a Bitol ODCS contract or ODPS document:
     /// `daap export dp:<name> --format odcs|odps [--output FILE]`.
     Export(crate::cli::export::ExportCommand),
+    /// Show what `apply` would change for a product file (exit 0: nothing, 2: changes,
+    /// 3: a breaking change without --allow-major).
+    Plan(crate::cli::plan::PlanArgs),
+    /// Make the changes of a product file, one version each (exit 3: a breaking change
+    /// without --allow-major, nothing changed).
+    Apply(crate::cli::apply::ApplyArgs),
+    /// Read products: `get`, `list`, `versions`, `changes`; `delete` one.
+    Product(crate::cli::products::ProductArgs),
+    /// Read tables: `get`, `diff`.
+    Schema(crate::cli::schemas::SchemaArgs),
+    /// Sign in to Entra ID (device code, or client credentials with a client secret) and
+    /// keep the token for later commands.
+    Login(crate::cli::login::LoginArgs),
+    /// Forget the kept token.
+    Logout(crate::cli::login::LogoutArgs),
+    /// Print shell completions: `daap completions bash > /etc/bash_completion.d/daap`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,5 +1,8 @@
-use clap::Parser;
+use std::process::ExitCode;
 
+use clap::{CommandFactory, Parser};
+
+use daap::cli;
 use daap::config::{Cli, Command};
 use daap::database::Database;
 use daap::logging::{LineWriting, LogFormat, init_tracing};
@@ -23,7 +26,7 @@ async fn main() -> std::process::ExitCode {
     // Last, so that the spans and log lines of the shutdown itself are sent too.
     logging.shutdown().await;
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("daap: {error:#}");
             std::process::ExitCode::FAILURE
@@ -31,25 +34,40 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run(command: Command) -> anyhow::Result<()> {
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    let code = |code: u8| -> anyhow::Result<ExitCode> { Ok(ExitCode::from(code)) };
+    let done = |result: anyhow::Result<()>| result.map(|()| ExitCode::SUCCESS);
     match command {
-        Command::Serve(args) => daap::server::serve(*args).await,
-        Command::Migrate(args) => {
-            let database = Database::open(&args.database).await?;
-            let result = daap::store::pool::migrate(&database.pool).await;
-            database.close().await?;
-            result?;
-            tracing::info!("migrations applied");
-            Ok(())
-        }
-        Command::Worker(args) => daap::sync::commands::run_worker(*args).await,
-        Command::Sync(args) => daap::sync::commands::run_sync(args).await,
+        Command::Serve(args) => done(daap::server::serve(*args).await),
+        Command::Migrate(args) => done(migrate(args).await),
+        Command::Worker(args) => done(daap::sync::commands::run_worker(*args).await),
+        Command::Sync(args) => done(daap::sync::commands::run_sync(args).await),
         Command::Openapi => {
             let document = daap::http::openapi().to_pretty_json()?;
             println!("{document}");
-            Ok(())
+            code(0)
         }
-        Command::Upload(command) => daap::cli::upload::run(command).await,
-        Command::Export(command) => daap::cli::export::run(command).await,
+        Command::Upload(command) => done(daap::cli::upload::run(command).await),
+        Command::Export(command) => done(cli::export::run(command).await),
+        Command::Plan(args) => code(cli::plan::run(args).await?),
+        Command::Apply(args) => code(cli::apply::run(args).await?),
+        Command::Product(args) => code(cli::products::run(args).await?),
+        Command::Schema(args) => code(cli::schemas::run(args).await?),
+        Command::Login(args) => code(cli::login::run_login(args).await?),
+        Command::Logout(args) => code(cli::login::run_logout(args)?),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "daap", &mut std::io::stdout());
+            code(0)
+        }
     }
+}
+
+async fn migrate(args: daap::config::MigrateArgs) -> anyhow::Result<()> {
+    let database = Database::open(&args.database).await?;
+    let result = daap::store::pool::migrate(&database.pool).await;
+    database.close().await?;
+    result?;
+    tracing::info!("migrations applied");
+    Ok(())
 }

@@ -9,7 +9,6 @@ use clap::Args;
 use reqwest::Method;
 use serde_json::value::RawValue;
 
-use super::ApiClient;
 use crate::contracts::Format;
 use crate::domain::ProductRef;
 
@@ -27,19 +26,14 @@ pub struct ExportCommand {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// The daap server.
-    #[arg(long, env = "DAAP_SERVER", default_value = "http://127.0.0.1:8080")]
-    pub server: String,
-
-    /// Bearer token for daap (not needed when the server runs without authentication).
-    #[arg(long, env = "DAAP_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[command(flatten)]
+    pub connect: super::connect::ConnectArgs,
 }
 
 pub async fn run(command: ExportCommand) -> anyhow::Result<()> {
     // Checked here so that a typo gets daap's explanation of ids without a round trip.
     let reference = ProductRef::parse(&command.product).map_err(anyhow::Error::msg)?;
-    let client = ApiClient::new(&command.server, command.token.clone())?;
+    let client = command.connect.client().await?;
     let id = crate::domain::Id::product(reference.name.as_str(), reference.version);
     let path = format!(
         "/v1/data-products/{id}/contract?format={}",

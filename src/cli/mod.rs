@@ -1,8 +1,28 @@
 //! Client subcommands of the `daap` binary: they talk to a daap server over its HTTP API.
+//!
+//! - `connect`: `--server`, `--token` and the cached login, shared by every client command;
+//! - `problem`: what a refusal from daap says, for people;
+//! - `output`: tables for people, JSON or YAML for scripts, colour only on a terminal;
+//! - `definition`: the product file `daap plan|apply -f` read;
+//! - `plan`, `apply`: products as code;
+//! - `products`, `schemas`: `daap product ...` and `daap schema ...`;
+//! - `login`: Entra ID sign-in and the token cache;
+//! - `upload`: `daap upload`.
 
+pub mod apply;
+pub mod connect;
+pub mod definition;
 pub mod export;
+pub mod login;
+pub mod output;
+pub mod plan;
+mod problem;
+pub mod products;
+pub mod schemas;
 pub mod upload;
 
+use reqwest::Method;
+use reqwest::header::ETAG;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -14,10 +34,38 @@ pub struct ApiClient {
     token: Option<String>,
 }
 
-/// A failed call to daap, in one line that says what to do.
+/// A failed call to daap, saying what to do; `status` is daap's answer, when it gave one.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct CallError(pub String);
+#[error("{message}")]
+pub struct CallError {
+    pub status: Option<u16>,
+    pub message: String,
+}
+
+impl CallError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            status: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// A successful answer: its status, `ETag` and JSON body (`null` when empty).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub etag: Option<String>,
+    pub body: Value,
+}
+
+/// The headers a write may carry.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Conditions<'a> {
+    pub idempotency_key: Option<&'a str>,
+    pub if_match: Option<&'a str>,
+    pub if_none_match: Option<&'a str>,
+}
 
 impl ApiClient {
     pub fn new(server: &str, token: Option<String>) -> anyhow::Result<Self> {
@@ -34,68 +82,116 @@ impl ApiClient {
         &self.http
     }
 
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
     /// Send `method path` (with a JSON `body`) to daap and decode a successful answer.
     pub async fn call<T: DeserializeOwned>(
         &self,
-        method: reqwest::Method,
+        method: Method,
         path: &str,
         body: Option<&impl Serialize>,
         idempotency_key: Option<&str>,
     ) -> Result<T, CallError> {
+        let conditions = Conditions {
+            idempotency_key,
+            ..Conditions::default()
+        };
+        let body = body
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|error| {
+                CallError::new(format!("could not write the request body: {error}"))
+            })?;
+        let answer = self.send(method, path, body.as_ref(), conditions).await?;
+        serde_json::from_value(answer.body)
+            .map_err(|error| CallError::new(format!("daap answered something unexpected: {error}")))
+    }
+
+    /// Send `method path` with a JSON `body` and the given conditions; a refusal is an error
+    /// that quotes daap's problem document.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        conditions: Conditions<'_>,
+    ) -> Result<Answer, CallError> {
         let mut request = self.http.request(method, format!("{}{path}", self.server));
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
-        if let Some(key) = idempotency_key {
-            request = request.header("idempotency-key", key);
+        for (name, value) in [
+            ("idempotency-key", conditions.idempotency_key),
+            ("if-match", conditions.if_match),
+            ("if-none-match", conditions.if_none_match),
+        ] {
+            if let Some(value) = value {
+                request = request.header(name, value);
+            }
         }
         if let Some(body) = body {
             request = request.json(body);
         }
         let response = request.send().await.map_err(|error| {
-            CallError(format!(
+            CallError::new(format!(
                 "could not reach daap at {}: {error}; check --server (or DAAP_SERVER) and that the server is running",
                 self.server
             ))
         })?;
-        let status = response.status();
+        let status = response.status().as_u16();
+        let etag = response
+            .headers()
+            .get(ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let text = response.text().await.unwrap_or_default();
-        if status.is_success() {
-            return serde_json::from_str(if text.is_empty() { "null" } else { &text }).map_err(
-                |error| CallError(format!("daap answered something unexpected: {error}")),
-            );
+        if !(200..300).contains(&status) {
+            return Err(CallError {
+                status: Some(status),
+                message: problem::message(status, &text),
+            });
         }
-        Err(CallError(problem_message(status.as_u16(), &text)))
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).map_err(|error| {
+                CallError::new(format!("daap answered something unexpected: {error}"))
+            })?
+        };
+        Ok(Answer { status, etag, body })
+    }
+
+    /// `GET path`, or `None` when daap answers 404.
+    pub async fn get_if_exists(&self, path: &str) -> Result<Option<Answer>, CallError> {
+        match self
+            .send(Method::GET, path, None, Conditions::default())
+            .await
+        {
+            Ok(answer) => Ok(Some(answer)),
+            Err(CallError {
+                status: Some(404), ..
+            }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Result<Answer, CallError> {
+        self.send(Method::GET, path, None, Conditions::default())
+            .await
     }
 }
 
-/// One line for a problem daap answered with: its detail, and what to do about it.
-fn problem_message(status: u16, body: &str) -> String {
-    let problem: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let mut detail = problem["detail"].as_str().unwrap_or(body).trim().to_owned();
-    if let Some(errors) = problem["errors"].as_array().filter(|e| !e.is_empty()) {
-        detail = errors
-            .iter()
-            .map(|e| {
-                // A problem in the body has a `pointer`, one with a query parameter its name.
-                let place = e["pointer"].as_str().or(e["parameter"].as_str());
-                format!(
-                    "{}: {}",
-                    place.unwrap_or_default(),
-                    e["detail"].as_str().unwrap_or_default()
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-    }
-    let advice = match status {
-        401 => "get a new token and pass it with --token (or DAAP_TOKEN)",
-        403 => "ask the product's owner or a data steward for access",
-        404 => "check the id (dp:<name>:<table>) and that the table exists",
-        409 => "run the command again once the conflict is resolved",
-        422 => "fix the request and run the command again",
-        503 => "the server or its upload store is unavailable; try again later",
-        _ => "try again; if it persists, report it with the error id",
-    };
-    format!("daap refused the request ({status}): {detail}; {advice}")
+/// Exit codes of the client commands, for CI.
+pub mod exit {
+    /// Nothing to do, or done.
+    pub const OK: u8 = 0;
+    /// An error (also: `daap apply` refused for want of confirmation).
+    pub const ERROR: u8 = 1;
+    /// `daap plan` found changes to make.
+    pub const CHANGES: u8 = 2;
+    /// A breaking (major) change without `--allow-major`.
+    pub const BREAKING: u8 = 3;
 }

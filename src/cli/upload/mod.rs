@@ -18,7 +18,6 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::ApiClient;
 use crate::uploads::PartUrl;
 
 const MIB: u64 = 1024 * 1024;
@@ -31,13 +30,8 @@ pub struct UploadCommand {
     /// The CSV file to upload.
     pub file: PathBuf,
 
-    /// The daap server.
-    #[arg(long, env = "DAAP_SERVER", default_value = "http://127.0.0.1:8080")]
-    pub server: String,
-
-    /// Bearer token for daap (not needed when the server runs without authentication).
-    #[arg(long, env = "DAAP_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[command(flatten)]
+    pub connect: super::connect::ConnectArgs,
 
     /// Files larger than this many bytes are sent as a multipart upload.
     #[arg(long, default_value_t = 64 * MIB)]
@@ -81,7 +75,7 @@ struct PartBatch {
 }
 
 pub async fn run(command: UploadCommand) -> anyhow::Result<()> {
-    let client = ApiClient::new(&command.server, command.token.clone())?;
+    let client = command.connect.client().await?;
     let length = file::length(&command.file).await?;
     let started = Instant::now();
     let md5 = file::md5_base64(&command.file, &bar(length, "hashing")).await?;

@@ -3,7 +3,7 @@
 //! change, the RS256 test keys that sign tokens, and the claims of typical access tokens.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use super::identity_provider_flow::{Issued, authorize, token};
+use super::identity_provider_grants;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use daap::auth::{AuthConfig, TokenValidator, http_client_builder};
@@ -254,6 +255,12 @@ pub(crate) struct IdpState {
     /// Codes issued by the browser sign-in (`identity_provider_flow`), not yet redeemed.
     pub(crate) codes: Arc<Mutex<HashMap<String, Issued>>>,
     pub(crate) tokens_issued: Arc<AtomicUsize>,
+    /// The grant of every token issued to `daap login` (`identity_provider_grants`).
+    pub(crate) grants: Arc<Mutex<Vec<String>>>,
+    /// Device codes issued, with how often each was polled.
+    pub(crate) device_codes: Arc<Mutex<HashMap<String, u32>>>,
+    /// The `expires_in` those tokens are issued with (seconds).
+    pub(crate) token_lifetime: Arc<AtomicI64>,
 }
 
 /// A fake Entra ID tenant on 127.0.0.1: discovery at `/<tenant>/v2.0/...`, keys at
@@ -277,6 +284,9 @@ impl FakeIdp {
             discovery_fetches: Arc::new(AtomicUsize::new(0)),
             codes: Arc::default(),
             tokens_issued: Arc::new(AtomicUsize::new(0)),
+            grants: Arc::default(),
+            device_codes: Arc::default(),
+            token_lifetime: Arc::new(AtomicI64::new(3600)),
         };
         let router = Router::new()
             .route(
@@ -286,6 +296,14 @@ impl FakeIdp {
             .route(&format!("/{TENANT}/discovery/v2.0/keys"), get(jwks))
             .route(&format!("/{TENANT}/v2.0/authorize"), get(authorize))
             .route(&format!("/{TENANT}/v2.0/token"), post(token))
+            .route(
+                &format!("/{TENANT}/oauth2/v2.0/token"),
+                post(identity_provider_grants::token),
+            )
+            .route(
+                &format!("/{TENANT}/oauth2/v2.0/devicecode"),
+                post(identity_provider_grants::device_authorization),
+            )
             .with_state(state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         let idp = Self { state };
@@ -319,6 +337,17 @@ impl FakeIdp {
 
     pub(crate) fn authority(&self) -> String {
         format!("{}/{TENANT}/v2.0", self.state.base)
+    }
+
+    /// The authority `daap login --authority` takes: token and device code endpoints are
+    /// under `<authority>/oauth2/v2.0/`, as in Entra.
+    pub(crate) fn login_authority(&self) -> String {
+        format!("{}/{TENANT}", self.state.base)
+    }
+
+    /// The grants of the tokens issued to `daap login`, in order.
+    pub(crate) fn grants(&self) -> Vec<String> {
+        self.state.grants.lock().unwrap().clone()
     }
 
     pub(crate) fn jwks_url(&self) -> String {

@@ -15,11 +15,13 @@
 mod app;
 pub mod browser;
 pub mod callers;
+pub mod cli;
 pub mod daap_process;
 mod database;
 pub mod every_type;
 pub mod identity_provider;
 mod identity_provider_flow;
+pub mod identity_provider_grants;
 pub mod recording_target;
 pub mod served;
 pub mod standards;

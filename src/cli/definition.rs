@@ -16,7 +16,9 @@
 //! `tables/<table>.yaml` (or `.yml`, `.json`) holding each table's body, the file name being
 //! the table name. Other files are ignored.
 //!
-//! The shape is the one the standards import (ODCS/ODPS) produces, so either can feed a plan.
+//! A Bitol ODCS contract or ODPS document (a file whose `kind` is `DataContract` or
+//! `DataProduct`) is read too, through the standards' import (`crate::contracts::import`,
+//! docs/contracts.md), which produces this same shape: `daap export` output can feed a plan.
 //! Every body is checked here with the server's own rules before anything is sent, so a
 //! mistake in the file is reported with its pointer (`/tables/incidents/columns/0/type`).
 
@@ -24,23 +26,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::product::{MetadataPolicy, NewProduct};
 use crate::domain::table::{TableName, TableSchema};
 use crate::validation::FieldError;
 
-/// A product and its tables, as registration and table bodies.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProductDefinition {
-    /// The registration body (`POST /v1/data-products`), `name` included.
-    pub product: Value,
-    /// Each table's body (`POST /v1/schemas/dp:<product>:<table>`), by table name.
-    #[serde(default)]
-    pub tables: BTreeMap<String, Value>,
-}
+pub use crate::contracts::ProductDefinition;
 
 impl ProductDefinition {
     /// Read a product file, or a directory laid out as described above.
@@ -49,20 +41,36 @@ impl ProductDefinition {
             load_directory(path)?
         } else {
             let value = read_document(path)?;
-            serde_json::from_value(value).with_context(|| {
-                format!(
-                    "{} must be an object with `product` and `tables` (see docs/cli.md)",
-                    path.display()
-                )
-            })?
+            if is_standard_document(&value) {
+                crate::contracts::import(&value).map_err(|error| {
+                    let lines: Vec<String> = error
+                        .problems
+                        .iter()
+                        .map(|p| format!("  {}: {}", p.pointer, p.detail))
+                        .collect();
+                    anyhow::anyhow!(
+                        "{} cannot be imported:\n{}",
+                        path.display(),
+                        lines.join("\n")
+                    )
+                })?
+            } else {
+                serde_json::from_value(value).with_context(|| {
+                    format!(
+                        "{} must be an object with `product` and `tables`, or an ODCS or ODPS \
+                         document (see docs/cli.md)",
+                        path.display()
+                    )
+                })?
+            }
         };
         definition.check(path)?;
         Ok(definition)
     }
 
     /// The product's name (checked by [`ProductDefinition::load`]).
-    pub fn name(&self) -> &str {
-        self.product["name"].as_str().unwrap_or_default()
+    pub fn product_name(&self) -> &str {
+        self.name().unwrap_or_default()
     }
 
     /// The product body without `name`: the body of `PUT /v1/data-products/{id}`.
@@ -111,6 +119,12 @@ fn prefixed(prefix: &str, errors: Vec<FieldError>) -> impl Iterator<Item = Field
     errors
         .into_iter()
         .map(move |e| FieldError::new(format!("{prefix}{}", e.pointer), e.detail))
+}
+
+/// An open-standard document rather than daap's own file shape: it says what it is in `kind`
+/// (daap's shape has no `kind`, and `deny_unknown_fields` would refuse one).
+fn is_standard_document(value: &Value) -> bool {
+    value.get("kind").is_some() && value.get("apiVersion").is_some()
 }
 
 /// A JSON Pointer reference token (RFC 6901).

@@ -443,3 +443,91 @@ async fn a_refusal_shows_the_servers_problem_title_detail_and_field_pointers() {
         run.stderr
     );
 }
+
+#[tokio::test]
+async fn an_exported_odcs_contract_plans_as_no_change_and_applies_to_another_server() {
+    let (served, workspace, _) = applied().await;
+    let contract = workspace.path("prisons.odcs.yaml");
+    let contract_arg = contract.to_str().unwrap().to_owned();
+    workspace
+        .daap(&[
+            "export",
+            "dp:prisons",
+            "--format",
+            "odcs",
+            "-o",
+            &contract_arg,
+        ])
+        .await
+        .assert_code(0);
+
+    let plan = workspace.daap(&["plan", "-f", &contract_arg]).await;
+    plan.assert_code(0);
+    assert!(
+        plan.stdout.contains("No changes: dp:prisons is up to date"),
+        "the contract describes exactly what is registered: {}",
+        plan.stdout
+    );
+
+    // The same contract registers the product, tables and all, on an empty server.
+    let other = ServedApp::new().await;
+    let elsewhere = Workspace::new(&other.base);
+    elsewhere
+        .daap(&["plan", "-f", &contract_arg])
+        .await
+        .assert_code(2);
+    elsewhere
+        .daap(&["apply", "-f", &contract_arg, "--auto-approve"])
+        .await
+        .assert_code(0);
+    for table in ["incidents", "cells"] {
+        let here = served
+            .app
+            .get(&format!("/v1/schemas/dp:prisons:{table}"))
+            .await;
+        let there = other
+            .app
+            .get(&format!("/v1/schemas/dp:prisons:{table}"))
+            .await;
+        assert_eq!(there.status, StatusCode::OK, "{}", there.text);
+        assert_eq!(there.body["columns"], here.body["columns"], "{table}");
+        assert_eq!(
+            there.body["tableDescription"],
+            here.body["tableDescription"]
+        );
+    }
+    let here = served.app.get("/v1/data-products/dp:prisons").await.body;
+    let there = other.app.get("/v1/data-products/dp:prisons").await.body;
+    for field in [
+        "description",
+        "domain",
+        "dataProductOwner",
+        "email",
+        "status",
+        "retentionPeriod",
+        "dpiaRequired",
+        "tags",
+    ] {
+        assert_eq!(there[field], here[field], "{field}");
+    }
+}
+
+#[tokio::test]
+async fn a_contract_that_cannot_be_imported_is_refused_with_its_pointers() {
+    let served = ServedApp::new().await;
+    let workspace = Workspace::new(&served.base);
+    let file = workspace.write(
+        "broken.odcs.yaml",
+        "apiVersion: v3.2.0\nkind: DataContract\nid: dp:prisons\nschema:\n  - description: no name\n",
+    );
+    let plan = workspace
+        .daap(&["plan", "-f", file.to_str().unwrap()])
+        .await;
+    plan.assert_code(1);
+    assert!(
+        plan.stderr.contains("cannot be imported"),
+        "{}",
+        plan.stderr
+    );
+    assert!(plan.stderr.contains("/schema/0"), "{}", plan.stderr);
+}

@@ -136,7 +136,7 @@ pub async fn build(
     definition: &ProductDefinition,
     prune: bool,
 ) -> anyhow::Result<Plan> {
-    let id = format!("dp:{}", definition.name());
+    let id = format!("dp:{}", definition.product_name());
     let current = client
         .get_if_exists(&format!("/v1/data-products/{id}"))
         .await?;

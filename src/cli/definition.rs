@@ -103,7 +103,13 @@ impl ProductDefinition {
         }
         let lines: Vec<String> = errors
             .iter()
-            .map(|e| format!("  {}: {}", e.pointer, e.detail))
+            .map(|e| {
+                format!(
+                    "  {}: {}",
+                    e.pointer.as_deref().unwrap_or_default(),
+                    e.detail
+                )
+            })
             .collect();
         bail!(
             "{} has {} problem{}:\n{}",
@@ -116,9 +122,12 @@ impl ProductDefinition {
 }
 
 fn prefixed(prefix: &str, errors: Vec<FieldError>) -> impl Iterator<Item = FieldError> + '_ {
-    errors
-        .into_iter()
-        .map(move |e| FieldError::new(format!("{prefix}{}", e.pointer), e.detail))
+    errors.into_iter().map(move |e| {
+        FieldError::new(
+            format!("{prefix}{}", e.pointer.as_deref().unwrap_or_default()),
+            e.detail,
+        )
+    })
 }
 
 /// An open-standard document rather than daap's own file shape: it says what it is in `kind`

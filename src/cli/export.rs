@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use reqwest::Method;
-use serde_json::value::RawValue;
 
 use crate::contracts::Format;
 use crate::domain::ProductRef;
@@ -41,8 +39,9 @@ pub async fn run(command: ExportCommand) -> anyhow::Result<()> {
     );
     // Kept as the server wrote it, then read into YAML's value, whose maps keep their order:
     // the standard's field order survives (a `serde_json::Value` would sort it).
-    let raw: Box<RawValue> = client.call(Method::GET, &path, None::<&()>, None).await?;
-    let document: serde_norway::Value = serde_json::from_str(raw.get())?;
+    let raw = client.get_text(&path).await?;
+    let document: serde_norway::Value = serde_json::from_str(&raw)
+        .map_err(|error| anyhow::anyhow!("daap answered something unexpected: {error}"))?;
     let json = command.output.as_deref().is_some_and(is_json_file);
     let text = if json {
         serde_json::to_string_pretty(&document)? + "\n"

@@ -118,6 +118,34 @@ impl ApiClient {
         body: Option<&Value>,
         conditions: Conditions<'_>,
     ) -> Result<Answer, CallError> {
+        let (status, etag, text) = self.send_for_text(method, path, body, conditions).await?;
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).map_err(|error| {
+                CallError::new(format!("daap answered something unexpected: {error}"))
+            })?
+        };
+        Ok(Answer { status, etag, body })
+    }
+
+    /// `GET path`, the answer's body as daap wrote it (a document whose field order matters,
+    /// which a `serde_json::Value` would sort).
+    pub async fn get_text(&self, path: &str) -> Result<String, CallError> {
+        let (_, _, text) = self
+            .send_for_text(Method::GET, path, None, Conditions::default())
+            .await?;
+        Ok(text)
+    }
+
+    /// [`ApiClient::send`] up to the answer's status, `ETag` and body text.
+    async fn send_for_text(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        conditions: Conditions<'_>,
+    ) -> Result<(u16, Option<String>, String), CallError> {
         let mut request = self.http.request(method, format!("{}{path}", self.server));
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
@@ -153,14 +181,7 @@ impl ApiClient {
                 message: problem::message(status, &text),
             });
         }
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).map_err(|error| {
-                CallError::new(format!("daap answered something unexpected: {error}"))
-            })?
-        };
-        Ok(Answer { status, etag, body })
+        Ok((status, etag, text))
     }
 
     /// `GET path`, or `None` when daap answers 404.

@@ -5,26 +5,26 @@ use clap::{CommandFactory, Parser};
 use daap::cli;
 use daap::config::{Cli, Command};
 use daap::database::Database;
-use daap::logging::{LineWriting, LogFormat, init_tracing};
+use daap::logging::{LogFormat, init_tracing};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let (log_format, writing) = match &cli.command {
-        Command::Serve(args) => (args.log_format, LineWriting::Background),
-        Command::Worker(args) => (args.log_format, LineWriting::Background),
-        _ => (LogFormat::Text, LineWriting::Direct),
+    let log_format = match &cli.command {
+        Command::Serve(args) => args.log_format,
+        Command::Worker(args) => args.log_format,
+        _ => LogFormat::Text,
     };
-    let logging = match init_tracing(log_format, writing) {
-        Ok(logging) => logging,
+    let telemetry = match init_tracing(log_format) {
+        Ok(telemetry) => telemetry,
         Err(error) => {
             eprintln!("daap: {error:#}");
             return std::process::ExitCode::FAILURE;
         }
     };
     let result = run(cli.command).await;
-    // Last, so that the spans and log lines of the shutdown itself are sent too.
-    logging.shutdown().await;
+    // Last, so that the spans of the shutdown itself are sent too.
+    telemetry.shutdown().await;
     match result {
         Ok(code) => code,
         Err(error) => {

@@ -116,8 +116,7 @@ async fn sigterm_turns_readiness_off_serves_through_the_delay_then_drains_the_re
     let status = served.exited_within(Duration::from_secs(15)).await;
     let stderr = served.stderr();
     assert!(status.success(), "exit status {status}: {stderr}");
-    // Log lines are written by a background thread: the drained request's line, logged just
-    // before the exit, is still written.
+    // The drained request's line, logged just before the exit, is written too.
     let put_line = stderr
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())

@@ -1107,7 +1107,8 @@ def ops_overhead_section() -> str:
     return f"""{head}`bash bench/ops_overhead.sh` of {data.get('measured_at', '?')} on commit `{data.get('commit', '?')}`:
 one release build run {data['rounds']} times each way, interleaved, 16 connections. *bare*: no
 request lines (`RUST_LOG=error`), no metrics listener, rate limiting off. *ops*: as in production:
-a JSON line per request written to a file, the Prometheus recorder on, every request spending
+a JSON line per request written to a file with daap's default log filter (INFO for daap, WARN for
+sqlx and the other libraries), the Prometheus recorder on, every request spending
 from a rate-limit budget (too large to refuse). Target: *ops* serves at least 0.90× the
 *bare* rate (overhead ≤ 10 %); CPU per request is shown beside it because it is the steadier
 measure on a busy machine. Medians.

@@ -6,27 +6,19 @@ use std::path::Path;
 use daap::contracts;
 use serde_json::Value;
 
+use crate::support::cli::Workspace;
 use crate::support::served::{Served, command};
 use crate::support::standards::{assert_valid_odcs, assert_valid_odps};
 use crate::support::{TestApp, every_type};
 use crate::uploads::Scratch;
 
-/// Run `daap export` against `server` with `args`: (success, stdout, stderr).
+/// Run `daap export` against `server` with `args` in a scratch workspace (its own config home,
+/// so no cached login of the machine's user is read): (success, stdout, stderr).
 async fn export(server: &str, args: &[&str]) -> (bool, String, String) {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_daap"))
-        .arg("export")
-        .args(args)
-        .env("DAAP_SERVER", server)
-        .env_remove("DAAP_TOKEN")
-        .env("RUST_LOG", "warn")
-        .output()
-        .await
-        .expect("the daap binary runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let run = Workspace::new(server)
+        .daap(&[&["export"], args].concat())
+        .await;
+    (run.code == 0, run.stdout, run.stderr)
 }
 
 /// A served daap holding the every-type product `use_of_force`, and its base URL.

@@ -189,7 +189,8 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = problem_response(&self.to_problem());
         match &self {
-            Self::InFlight(_) => {
+            // Both pass within moments: a repeat still running, a database busy or restarting.
+            Self::InFlight(_) | Self::Unavailable(_) => {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
@@ -256,7 +257,17 @@ impl From<sqlx::Error> for ApiError {
             sqlx::Error::PoolTimedOut => {
                 Self::Unavailable("the database is busy; retry shortly".to_owned())
             }
-            sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed => {
+                tracing::warn!(error = %error, "database unavailable");
+                Self::Unavailable("the database is unavailable; retry shortly".to_owned())
+            }
+            // The server is shutting down or restarting (57P01-57P03), or the connection
+            // broke (class 08): the request may succeed on a retry once it is back.
+            sqlx::Error::Database(db)
+                if db.code().is_some_and(|code| {
+                    matches!(code.as_ref(), "57P01" | "57P02" | "57P03") || code.starts_with("08")
+                }) =>
+            {
                 tracing::warn!(error = %error, "database unavailable");
                 Self::Unavailable("the database is unavailable; retry shortly".to_owned())
             }

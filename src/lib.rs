@@ -13,6 +13,7 @@ pub mod localpg;
 pub mod logging;
 pub mod metrics;
 pub mod openapi;
+pub mod openapi_rules;
 pub mod readiness;
 pub mod server;
 pub mod serving;

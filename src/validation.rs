@@ -165,6 +165,43 @@ impl<'a> Fields<'a> {
         Some(text)
     }
 
+    /// An identifier or address that must be present, taken exactly as sent: no trimming, so
+    /// that the document's anchored pattern (or enum) and the server agree on every string.
+    pub fn required_exact(&mut self, key: &'static str, max_chars: usize) -> String {
+        match self.optional_exact(key, max_chars) {
+            Some(value) => value,
+            None => {
+                let path = self.pointer(key);
+                if !self
+                    .errors
+                    .iter()
+                    .any(|e| e.pointer.as_ref() == Some(&path))
+                {
+                    self.error(key, "is required");
+                }
+                String::new()
+            }
+        }
+    }
+
+    /// Like [`Fields::required_exact`], but may be absent or `null`.
+    pub fn optional_exact(&mut self, key: &'static str, max_chars: usize) -> Option<String> {
+        let value = self.get(key)?;
+        let Some(text) = value.as_str() else {
+            self.error(key, format!("must be a string, not {}", json_kind(value)));
+            return None;
+        };
+        if text.is_empty() {
+            self.error(key, "must not be empty");
+            return None;
+        }
+        if text.chars().count() > max_chars {
+            self.error(key, format!("must be at most {max_chars} characters long"));
+            return None;
+        }
+        Some(text.to_owned())
+    }
+
     /// A string that must be present but may be empty (e.g. a description still to be written).
     pub fn required_text(&mut self, key: &'static str, max_chars: usize) -> String {
         if self.object.get(key).is_none_or(Value::is_null) {
@@ -197,12 +234,13 @@ impl<'a> Fields<'a> {
             self.error(key, format!("must be a string, not {}", json_kind(value)));
             return None;
         };
-        let text = text.trim();
+        // The length as sent, like the document's `maxLength`; then only the whitespace the
+        // document's patterns name is trimmed (`NOT_BLANK`), so both agree on every string.
         if text.chars().count() > max_chars {
             self.error(key, format!("must be at most {max_chars} characters long"));
             return None;
         }
-        Some(text.to_owned())
+        Some(trim_blank(text).to_owned())
     }
 
     pub fn required_bool(&mut self, key: &'static str) -> bool {
@@ -226,7 +264,7 @@ impl<'a> Fields<'a> {
             self.error(key, "is required");
             return min;
         };
-        match value.as_i64() {
+        match whole_number(value) {
             Some(n) if (min..=max).contains(&n) => n,
             Some(_) => {
                 self.error(key, format!("must be between {min} and {max}"));
@@ -335,4 +373,26 @@ pub fn json_kind(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
+}
+
+/// The OpenAPI pattern of a text that must not be blank: at least one character other than
+/// the space, tab, CR and LF that are trimmed from every text field ([`trim_blank`]).
+pub const NOT_BLANK: &str = "[^\t\n\r ]";
+
+/// `text` without leading and trailing spaces, tabs, CRs and LFs. Only these: what counts as
+/// whitespace differs between Unicode, JavaScript and Python, and the OpenAPI document must
+/// say exactly which strings are blank.
+pub fn trim_blank(text: &str) -> &str {
+    text.trim_matches([' ', '\t', '\n', '\r'])
+}
+
+/// A JSON number with no fractional part, as an `i64`: `3` and `3.0` alike, since JSON (and
+/// JSON Schema's `integer`) does not tell them apart.
+fn whole_number(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        let float = value.as_f64()?;
+        // The range check keeps the cast exact: every f64 in it with no fraction is an i64.
+        (float.fract() == 0.0 && float >= -(2f64.powi(63)) && float < 2f64.powi(63))
+            .then_some(float as i64)
+    })
 }

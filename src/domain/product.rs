@@ -79,7 +79,7 @@ impl NewProduct {
     /// Validate a registration body, reporting every problem at once.
     pub fn parse(body: &Value, policy: &MetadataPolicy) -> Result<Self, InvalidFields> {
         let mut reader = Fields::of(body)?;
-        let name = reader.required_string("name", usize::MAX);
+        let name = reader.required_exact("name", usize::MAX);
         let name = if name.is_empty() {
             None
         } else {
@@ -128,7 +128,7 @@ impl ProductFields {
         let owner_display_name =
             reader.required_string("dataProductOwnerDisplayName", MAX_SHORT_TEXT_CHARS);
         let maintainer = reader
-            .optional_string("dataProductMaintainer", MAX_EMAIL_CHARS)
+            .optional_exact("dataProductMaintainer", MAX_EMAIL_CHARS)
             .and_then(|maintainer| checked_maintainer(reader, maintainer));
         let maintainer_display_name =
             reader.optional_string("dataProductMaintainerDisplayName", MAX_SHORT_TEXT_CHARS);
@@ -185,7 +185,7 @@ impl ProductFields {
 }
 
 fn read_status(reader: &mut Fields<'_>) -> Status {
-    let raw = reader.required_string("status", MAX_SHORT_TEXT_CHARS);
+    let raw = reader.required_exact("status", MAX_SHORT_TEXT_CHARS);
     if raw.is_empty() {
         return Status::Draft;
     }
@@ -221,7 +221,7 @@ fn read_tags(reader: &mut Fields<'_>) -> BTreeMap<String, String> {
 }
 
 fn required_email(reader: &mut Fields<'_>, key: &'static str) -> String {
-    let email = reader.required_string(key, MAX_EMAIL_CHARS);
+    let email = reader.required_exact(key, MAX_EMAIL_CHARS);
     if email.is_empty() {
         return email;
     }

@@ -52,7 +52,11 @@ fn is_name_char(c: char) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Column {
-    #[schema(pattern = "^[a-z0-9_]{1,128}$", example = "incident_date")]
+    /// Lower-case letters, digits and `_`; not `load_timestamp`, which the pipeline adds.
+    #[schema(
+        pattern = "^(?!load_timestamp$)[a-z0-9_]{1,128}$",
+        example = "incident_date"
+    )]
     pub name: String,
     /// Athena/Glue DDL type, e.g. `decimal(10,2)` or `array<struct<code:string,at:timestamp>>`.
     #[serde(rename = "type")]
@@ -68,7 +72,8 @@ pub struct Column {
 pub struct TableSchema {
     #[schema(max_length = 2048)]
     pub table_description: String,
-    /// At least one column, at most 1000; names unique (case-insensitively).
+    /// At least one column, at most 1000; names unique.
+    #[schema(min_items = 1, max_items = 1000)]
     pub columns: Vec<Column>,
 }
 
@@ -123,7 +128,7 @@ impl TableSchema {
 }
 
 fn read_column(fields: &mut Fields<'_>) -> Column {
-    let mut name = fields.required_string("name", usize::MAX);
+    let mut name = fields.required_exact("name", usize::MAX);
     if !name.is_empty() && (name.len() > MAX_COLUMN_NAME_LEN || !name.chars().all(is_name_char)) {
         // Cleared so that an invalid name is not also reported as a duplicate.
         name.clear();

@@ -61,11 +61,7 @@ impl FromRequest<AppState> for JsonBody {
                 state.gateway.limits.json_depth
             )));
         }
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|error| {
-                ApiError::BadRequest(format!("the request body is not valid JSON: {error}"))
-            })
+        crate::http::strict_json::parse(&bytes).map(JsonBody)
     }
 }
 

@@ -84,20 +84,27 @@ impl IdempotencyKey {
     }
 }
 
-/// Accepts the draft's structured-field string (`"abc"`) or a bare token (`abc`).
-fn parse_key(value: &HeaderValue) -> Result<String, ApiError> {
+/// Accepts the draft's structured-field string (`"abc"`) or a bare token (`abc`): 1 to
+/// 255 printable ASCII characters without `"`, a bare one without surrounding spaces
+/// (`openapi_rules::IDEMPOTENCY_KEY_PATTERN` documents exactly this).
+pub(crate) fn parse_key(value: &HeaderValue) -> Result<String, ApiError> {
     let invalid = || {
         ApiError::BadRequest(format!(
-            "Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters, \
-             e.g. a UUID: `Idempotency-Key: \"8e03978e-40d5-43e8-bc93-6894a57f9324\"`"
+            "Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters other than \
+             `\"`, optionally in double quotes, e.g. a UUID: \
+             `Idempotency-Key: \"8e03978e-40d5-43e8-bc93-6894a57f9324\"`"
         ))
     };
-    let raw = value.to_str().map_err(|_| invalid())?.trim();
-    let key = raw
-        .strip_prefix('"')
-        .and_then(|rest| rest.strip_suffix('"'))
-        .unwrap_or(raw);
-    if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| (0x20..0x7f).contains(&b))
+    let raw = value.to_str().map_err(|_| invalid())?;
+    let (key, quoted) = match raw.strip_prefix('"') {
+        Some(rest) => (rest.strip_suffix('"').ok_or_else(invalid)?, true),
+        None => (raw, false),
+    };
+    let printable = |b: u8| (0x20..0x7f).contains(&b) && b != b'"';
+    if key.is_empty()
+        || key.len() > MAX_KEY_LEN
+        || !key.bytes().all(printable)
+        || (!quoted && (key.starts_with(' ') || key.ends_with(' ')))
     {
         return Err(invalid());
     }

@@ -11,10 +11,12 @@ pub mod health_query;
 pub mod idempotency;
 pub mod pagination;
 pub mod preconditions;
+pub mod readable;
 pub mod request_id;
 pub mod responses;
 pub mod schemas;
 pub mod stats;
+pub mod strict_json;
 pub mod sync_queue;
 pub mod uploads;
 pub mod write;
@@ -83,6 +85,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(uploads::router())
         .split_for_parts();
     utoipa::Modify::modify(&crate::openapi::BearerSecurity, &mut openapi);
+    utoipa::Modify::modify(&crate::openapi_rules::ExactParameters, &mut openapi);
+    utoipa::Modify::modify(&crate::openapi_rules::CrossFieldRules, &mut openapi);
+    utoipa::Modify::modify(&crate::openapi_rules::Links, &mut openapi);
     (router, openapi)
 }
 
@@ -114,6 +119,9 @@ pub fn app(state: AppState) -> Router {
     let mut router = router
         .merge(swagger.url("/openapi.json", openapi))
         .merge(crate::web::router(state.clone()))
+        // Only on matched routes (so after authentication, and a method no route takes still
+        // gets its 405): input daap cannot read exactly is refused before any handler.
+        .route_layer(middleware::from_fn(readable::refuse_unreadable))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

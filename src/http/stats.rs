@@ -43,6 +43,7 @@ pub enum Section {
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// Only this section of the document (all of them when absent).
+    #[param(inline)]
     pub section: Option<Section>,
     /// A product is stale when its latest version was made on a UTC day at least this many
     /// days before today (1 to 3650; default 180).

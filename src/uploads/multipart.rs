@@ -48,7 +48,7 @@ impl PartPlan {
 
 /// One uploaded part, as the store acknowledged it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CompletedPart {
     #[schema(minimum = 1, maximum = 10000)]
     pub part_number: u32,
@@ -59,7 +59,7 @@ pub struct CompletedPart {
 
 /// Ask for the URLs of parts `from` to `to` (inclusive, at most 100 at a time).
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code)] // the OpenAPI description of the body; parsing is `parse_part_range`
 pub struct PartRangeBody {
     #[schema(minimum = 1, maximum = 10000)]
@@ -70,7 +70,7 @@ pub struct PartRangeBody {
 
 /// Finish a multipart upload with every part, in order.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code)] // the OpenAPI description of the body; parsing is `parse_completed_parts`
 pub struct CompleteBody {
     parts: Vec<CompletedPart>,

@@ -16,16 +16,24 @@ pub const MAX_FILENAME_CHARS: usize = 255;
 
 /// Ask for an upload of one CSV file into the table.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code)] // the OpenAPI description of the body; parsing is `UploadRequest::parse`
 pub struct UploadRequestBody {
-    /// The file's name, for people (the object key is daap's); must end in `.csv`.
-    #[schema(example = "incidents-2026-01.csv", max_length = 255)]
+    /// The file's name, for people (the object key is daap's); must end in `.csv`, without
+    /// `/`, `\` or control characters.
+    #[schema(
+        example = "incidents-2026-01.csv",
+        max_length = 255,
+        pattern = r"^[^/\\\u0000-\u001f\u007f-\u009f]+\.[cC][sS][vV]$"
+    )]
     filename: String,
     /// Base64 of the file's 16-byte MD5 digest (`openssl md5 -binary FILE | base64`): the store
     /// refuses any other bytes.
     #[serde(rename = "contentMD5")]
-    #[schema(example = "1B2M2Y8AsgTpgAmY7PhCfg==")]
+    #[schema(
+        example = "1B2M2Y8AsgTpgAmY7PhCfg==",
+        pattern = "^[A-Za-z0-9+/]{21}[AQgw]==$"
+    )]
     content_md5: String,
     /// The file's size in bytes. When given, the store accepts exactly this size; required
     /// for a multipart upload, and one over 5 GiB is always multipart.
@@ -53,11 +61,11 @@ impl UploadRequest {
     /// within S3's 10,000 parts).
     pub fn parse(body: &Value, part_size: u64) -> Result<Self, InvalidFields> {
         let mut fields = Fields::of(body)?;
-        let filename = fields.required_string("filename", MAX_FILENAME_CHARS);
+        let filename = fields.required_exact("filename", MAX_FILENAME_CHARS);
         if let Some(problem) = filename_problem(&filename).filter(|_| !filename.is_empty()) {
             fields.error("filename", problem);
         }
-        let md5_text = fields.required_string("contentMD5", 64);
+        let md5_text = fields.required_exact("contentMD5", 64);
         let content_md5 = match STANDARD.decode(md5_text.as_bytes()) {
             Ok(bytes) => <[u8; 16]>::try_from(bytes.as_slice()).ok(),
             Err(_) => None,

@@ -1,6 +1,7 @@
 //! The one integration-test binary: every test goes through the real router against a real
 //! PostgreSQL database of its own.
 
+mod api_fuzz;
 mod auth_keys;
 mod auth_token_refusals;
 mod auth_tokens;
@@ -67,4 +68,5 @@ mod sync_glue_publish;
 mod sync_glue_versions;
 mod sync_outbox;
 mod sync_processes;
+mod unreadable_input;
 mod uploads;

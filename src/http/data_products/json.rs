@@ -29,24 +29,26 @@ macro_rules! editable_fields {
         pub struct $name {
             $($extra)*
             /// What the product contains and what it is for.
-            #[schema(min_length = 1, max_length = 10000)]
+            #[schema(min_length = 1, max_length = 10000, pattern = "[^\t\n\r ]")]
             pub description: String,
             /// Business domain owning the product (a deployment may restrict the allowed values).
-            #[schema(min_length = 1, max_length = 200, example = "HMPPS")]
+            #[schema(min_length = 1, max_length = 200, pattern = "[^\t\n\r ]", example = "HMPPS")]
             pub domain: String,
-            /// Email of the accountable owner.
-            #[schema(format = "email", max_length = 254)]
+            /// Email of the accountable owner. Addresses are checked as
+            /// `domain::product::is_plausible_email` does, which the pattern states exactly
+            /// (no `format: email`: validators read that as full RFC 5322).
+            #[schema(max_length = 254, pattern = r"^[^@\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+@[^@.\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^@\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*\.[^@\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^@.\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$")]
             pub data_product_owner: String,
-            #[schema(min_length = 1, max_length = 200)]
+            #[schema(min_length = 1, max_length = 200, pattern = "[^\t\n\r ]")]
             pub data_product_owner_display_name: String,
             /// Email of the day-to-day maintainer, or the client id (a UUID) of the machine
             /// client that maintains the product.
-            #[schema(max_length = 254)]
+            #[schema(max_length = 254, pattern = r"^([^@\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+@[^@.\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^@\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*\.[^@\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^@.\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$")]
             pub data_product_maintainer: Option<String>,
-            #[schema(min_length = 1, max_length = 200)]
+            #[schema(min_length = 1, max_length = 200, pattern = "[^\t\n\r ]")]
             pub data_product_maintainer_display_name: Option<String>,
             /// Contact email for questions about the product.
-            #[schema(format = "email", max_length = 254)]
+            #[schema(max_length = 254, pattern = r"^[^@\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+@[^@.\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^@\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*\.[^@\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^@.\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$")]
             pub email: String,
             pub status: Status,
             /// How long data is kept, in days.
@@ -56,6 +58,7 @@ macro_rules! editable_fields {
             pub dpia_required: bool,
             /// Free-form labels: at most 50, names 1-128 characters, values up to 256.
             #[serde(default)]
+            #[schema(schema_with = tags_schema)]
             pub tags: BTreeMap<String, String>,
         }
     };
@@ -74,6 +77,26 @@ editable_fields! {
     /// Body of `PUT /v1/data-products/{id}`: every editable field (a full replacement; an
     /// omitted optional field is cleared).
     pub struct DataProductFields {}
+}
+
+/// The `tags` of a request body, with every limit the server checks.
+fn tags_schema() -> utoipa::openapi::Object {
+    use crate::domain::product::{MAX_TAG_KEY_CHARS, MAX_TAG_VALUE_CHARS, MAX_TAGS};
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .max_properties(Some(MAX_TAGS))
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(MAX_TAG_KEY_CHARS)),
+        ))
+        .additional_properties(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(MAX_TAG_VALUE_CHARS)),
+        ))
+        .build()
 }
 
 /// A table of a data product version.
@@ -314,6 +337,11 @@ const MAJOR_PATTERN: &str = "[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7
                              214748364[0-7]";
 
 /// What `ProductRef::parse` accepts, unanchored: `dp:<name>` with an optional `:v<M>.<m>`.
+/// A version as `Version` parses it (`v1.0`), or empty (the default), as in `?from=`/`?to=`.
+pub fn optional_version_pattern() -> String {
+    format!(r"^(v({MAJOR_PATTERN})\.(0|{MAJOR_PATTERN}))?$")
+}
+
 /// Table ids extend it.
 pub fn product_id_pattern() -> String {
     format!(

@@ -45,7 +45,7 @@ pub struct ListQuery {
     /// counted by `health.missing` of `GET /v1/stats`, separated by commas
     /// (`missing=maintainer,dpiaDecision`: products lacking both).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[param(value_type = Option<Vec<Requirement>>, inline, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<Requirement>>, inline, style = Form, explode = false, min_items = 1)]
     pub missing: Option<String>,
 }
 

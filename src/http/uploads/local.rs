@@ -90,7 +90,7 @@ pub async fn receive_form(
     tag = "uploads",
     params(
         ("uploadId" = String, Path, description = "The upload's id", format = Uuid),
-        ("partNumber" = u32, Path, description = "The part's number, from 1"),
+        ("partNumber" = u32, Path, description = "The part's number, from 1", minimum = 1, maximum = 10000),
         ("expires" = i64, Query, description = "Part of the signed URL"),
         ("size" = u64, Query, description = "Part of the signed URL"),
         ("signature" = String, Query, description = "Part of the signed URL"),
@@ -107,13 +107,21 @@ pub async fn receive_form(
 )]
 pub async fn receive_part(
     State(state): State<AppState>,
-    Path((upload_id, number)): Path<(String, u32)>,
+    Path((upload_id, number)): Path<(String, String)>,
     query: Result<Query<PartQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let local = local_store(&state)?;
     let upload_id = parse_upload_id(&upload_id)?;
+    // Parsed here rather than by `Path<u32>`, whose rejection is plain text, not a problem.
+    let number: u32 = number
+        .parse()
+        .ok()
+        .filter(|number| (1..=10_000).contains(number))
+        .ok_or_else(|| {
+            ApiError::BadRequest("the part number must be a whole number from 1 to 10000".into())
+        })?;
     let Query(query) = query.map_err(|_| {
         ApiError::Forbidden("the part URL is not one daap signed: use it as given".to_owned())
     })?;

@@ -271,6 +271,17 @@ impl From<sqlx::Error> for ApiError {
                 tracing::warn!(error = %error, "database unavailable");
                 Self::Unavailable("the database is unavailable; retry shortly".to_owned())
             }
+            // Out of disk, memory or connections (class 53): nothing was written (the
+            // transaction rolled back), and a retry succeeds once an operator has made room.
+            // Logged as an error: it needs one.
+            sqlx::Error::Database(db) if db.code().is_some_and(|code| code.starts_with("53")) => {
+                tracing::error!(error = %error, "database out of resources");
+                Self::Unavailable(
+                    "the database is out of resources (disk, memory or connections); nothing \
+                     was written; retry later"
+                        .to_owned(),
+                )
+            }
             sqlx::Error::Database(db)
                 if matches!(db.code().as_deref(), Some("40001" | "40P01")) =>
             {

@@ -20,6 +20,7 @@ mod contracts_import;
 mod dashboard;
 mod dashboard_browser;
 mod dashboard_signin;
+mod database_faults;
 mod domain_parsing;
 mod errors;
 mod fake_gms;

@@ -1,0 +1,101 @@
+"""Scenario 5: the database's disk fills up while daap writes.
+
+The cluster's data directory is a small tmpfs (root can mount one here); writers send
+large, incompressible descriptions, and a filler file takes the remaining space. What daap
+answers while PostgreSQL cannot write is recorded verbatim (status, problem title, detail):
+it must be a clear problem document (503-like), never a 500 and never SQL. Then the space is
+freed, PostgreSQL restarted (or started, if it stopped itself), and every acknowledged write
+must be there in a gap-free history.
+"""
+import os
+import subprocess
+import time
+
+from common import Result, Stage, fail_on_exception, log
+from load import Ctx, setup_products, start_workers, stop_workers
+from stats import summarize
+from verify import statuses, verify
+
+SIZE = "64m"
+PRODUCTS = [f"disk_{i}" for i in range(4)]
+MIX = {"get": 1, "meta": 3, "table": 3}
+LEAKS = ("SQLSTATE", "ERROR:", "pg_", "No space left", "could not", "relation ", "wal")
+PG_CONF = {"max_wal_size": "'48MB'", "min_wal_size": "'32MB'"}
+
+
+def mount_tmpfs(path):
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={SIZE},mode=0700", "tmpfs", path],
+                   check=True, capture_output=True, text=True)
+
+
+def run(env, quick):
+    r = Result("disk_full", f"Disk pressure: the cluster on a {SIZE} tmpfs, filled while writing")
+    if os.geteuid() != 0:
+        r.check("can mount a tmpfs (needs root)", False, "not root: scenario impossible here")
+        return r
+    fail_on_exception(r, lambda: _run(env, quick, r))
+    return r
+
+
+def _df(path):
+    s = os.statvfs(path)
+    return {"sizeMiB": round(s.f_blocks * s.f_frsize / 2**20, 1),
+            "freeMiB": round(s.f_bavail * s.f_frsize / 2**20, 1)}
+
+
+def _run(env, quick, r):
+    full_for = 8 if quick else 25
+    with Stage(env, "disk", daap_opts={"acquire_timeout_ms": 2000}, pg_conf=PG_CONF,
+               data_mount=mount_tmpfs) as st:
+        data = st.cluster.data
+        r.figures["filesystemAtStart"] = _df(data)
+        ctx = Ctx(st.daap.port, PRODUCTS, pad=6000)
+        setup_products(st.daap.port, PRODUCTS, ctx.journal)
+        threads = start_workers(ctx, 8, MIX, seed=5)
+        time.sleep(2)
+        filler = os.path.join(data, "reliability-filler")
+        subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=256k"], capture_output=True)
+        t_full = time.monotonic()
+        log(f"  filesystem full: {_df(data)}; writing on for {full_for}s")
+        time.sleep(full_for)
+        t_free = time.monotonic()
+        pg_alive = st.cluster.running()
+        os.remove(filler)
+        log(f"  freed: {_df(data)}; PostgreSQL was {'running' if pg_alive else 'DOWN'}")
+        r.figures["postgresRunningWhenFull"] = pg_alive
+        if pg_alive:
+            st.cluster.restart("fast")
+        else:
+            st.cluster.start()
+        st.cluster.wait_accepting()
+        t_back = time.monotonic()
+        time.sleep(5)
+        stuck = stop_workers(ctx, threads)
+        during = ctx.stats.window(t_full, t_free)
+        after = ctx.stats.window(t_back + 2, None)
+        r.figures["whileFull"] = summarize(during, t_free - t_full)
+        r.figures["afterRestart"] = summarize(after)
+        r.figures["distinctAnswers"] = ctx.stats.distinct
+        r.figures["acks"] = len(ctx.journal)
+        s5 = [s for s in during if s.status >= 500 and s.status != 503]
+        r.check("no 500 (or other non-503 5xx) while the disk is full", not s5, statuses(s5))
+        bad = [s for s in during if s.status == 503 and not (s.problem_json and s.retry_after)]
+        r.check("every 503 is problem+json with Retry-After", not bad, f"{len(bad)} lack them")
+        leaks = [k for k in ctx.stats.distinct if any(w in k for w in LEAKS)]
+        r.check("no SQL or server internals in problem details", not leaks, leaks[:3])
+        bad_after = [s for s in after if s.status not in (200, 201, 304, 404, 412)]
+        r.check("writes succeed again after freeing space and restarting PostgreSQL",
+                after and not bad_after and any(200 <= s.status < 300 and s.op != "get" for s in after),
+                statuses(bad_after))
+        r.check("load threads all finished", not stuck, f"stuck: {stuck}")
+        r.figures["postgresLogTail"] = _pg_log_errors(st.cluster.log)
+        verify(r, st, ctx)
+
+
+def _pg_log_errors(path, n=8):
+    try:
+        with open(path, errors="replace") as f:
+            lines = [l.strip() for l in f if any(w in l for w in ("PANIC", "FATAL", "ERROR"))]
+        return lines[-n:]
+    except OSError:
+        return []

@@ -85,7 +85,8 @@ def _judge(r, st, ctx, events, t_start, t_end, stuck):
     r.check("no 5xx other than 503", not s500,
             f"{len(s500)} answers: " + _statuses(s500))
     r.check("every 503 is problem+json with Retry-After", not bad503,
-            f"{len(bad503)} of {len(s503)} 503s lack Retry-After or problem+json")
+            f"of {len(s503)} 503s, {sum(not s.retry_after for s in s503)} lack Retry-After, "
+            f"{sum(not s.problem_json for s in s503)} are not problem+json")
     r.check("no dropped connection or client timeout", not conn, f"{len(conn)}")
     r.check("no unexpected 4xx", not other, _statuses(other))
     r.check(f"no request slower than acquire timeout + {SLACK_S:.0f}s ({limit:.0f}s)", not slow,

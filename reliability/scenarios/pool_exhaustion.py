@@ -115,7 +115,8 @@ def _judge(r, ctx, sampler, t_lock0, t_lock, t_release, t_end, hold, stuck):
     r.check("no 5xx other than 503", not s5, statuses(s5))
     bad = [s for s in s503 if not (s.problem_json and s.retry_after)]
     r.check("every 503 is problem+json with Retry-After", not bad,
-            f"{len(bad)} of {len(s503)} 503s lack Retry-After or problem+json")
+            f"of {len(s503)} 503s, {sum(not s.retry_after for s in s503)} lack Retry-After, "
+            f"{sum(not s.problem_json for s in s503)} are not problem+json")
     p50, p99 = percentile(lat503, 50), percentile(lat503, 99)
     r.check(f"503s come after about the acquire timeout ({ACQUIRE_MS} ms, +500 ms)",
             bool(lat503) and ACQUIRE_MS * 0.9 <= p50 and p99 <= ACQUIRE_MS + 500,

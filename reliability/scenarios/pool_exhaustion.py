@@ -86,8 +86,9 @@ def _run(env, quick, r):
 
 
 def _judge(r, ctx, sampler, t_lock0, t_lock, t_release, t_end, hold, stuck):
-    # From the LOCK statement on: requests that queued behind it while it waited count too.
-    during = ctx.stats.window(t_lock0, t_release)
+    # Every request still running once the LOCK statement was sent: those that queued behind
+    # it (or held a connection the lock then blocked) count too, however early they started.
+    during = [s for s in ctx.stats.window(None, t_release) if s.started + s.latency >= t_lock0]
     after = ctx.stats.window(t_release + 2, None)
     s503 = [s for s in during if s.status == 503]
     lat503 = [s.latency * 1000 for s in s503]

@@ -254,8 +254,10 @@ impl From<sqlx::Error> for ApiError {
     /// are internal. Named unique constraints are mapped where they are violated, not here.
     fn from(error: sqlx::Error) -> Self {
         match &error {
+            // No connection within the acquire timeout: every one is busy, or none can be
+            // opened because the server is down or restarting.
             sqlx::Error::PoolTimedOut => {
-                Self::Unavailable("the database is busy; retry shortly".to_owned())
+                Self::Unavailable("the database is busy or unavailable; retry shortly".to_owned())
             }
             sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed => {
                 tracing::warn!(error = %error, "database unavailable");

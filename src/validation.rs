@@ -138,65 +138,48 @@ impl<'a> Fields<'a> {
 
     /// A string that must be present and, after trimming, non-empty and at most `max_chars` long.
     pub fn required_string(&mut self, key: &'static str, max_chars: usize) -> String {
-        match self.optional_string(key, max_chars) {
-            Some(value) => value,
-            None => {
-                let path = self.pointer(key);
-                if !self
-                    .errors
-                    .iter()
-                    .any(|e| e.pointer.as_ref() == Some(&path))
-                {
-                    self.error(key, "is required");
-                }
-                String::new()
-            }
-        }
+        let value = self.optional_string(key, max_chars);
+        self.required(key, value)
     }
 
     /// A string that may be absent or `null`; if present it must be non-empty after trimming.
     /// Surrounding whitespace is removed.
     pub fn optional_string(&mut self, key: &'static str, max_chars: usize) -> Option<String> {
-        let text = self.text(key, max_chars)?;
-        if text.is_empty() {
-            self.error(key, "must not be empty");
-            return None;
-        }
-        Some(text)
+        let text = trim_blank(self.text_as_sent(key, max_chars)?);
+        self.non_empty(key, text)
     }
 
     /// An identifier or address that must be present, taken exactly as sent: no trimming, so
     /// that the document's anchored pattern (or enum) and the server agree on every string.
     pub fn required_exact(&mut self, key: &'static str, max_chars: usize) -> String {
-        match self.optional_exact(key, max_chars) {
-            Some(value) => value,
-            None => {
-                let path = self.pointer(key);
-                if !self
-                    .errors
-                    .iter()
-                    .any(|e| e.pointer.as_ref() == Some(&path))
-                {
-                    self.error(key, "is required");
-                }
-                String::new()
-            }
-        }
+        let value = self.optional_exact(key, max_chars);
+        self.required(key, value)
     }
 
     /// Like [`Fields::required_exact`], but may be absent or `null`.
     pub fn optional_exact(&mut self, key: &'static str, max_chars: usize) -> Option<String> {
-        let value = self.get(key)?;
-        let Some(text) = value.as_str() else {
-            self.error(key, format!("must be a string, not {}", json_kind(value)));
-            return None;
-        };
+        let text = self.text_as_sent(key, max_chars)?;
+        self.non_empty(key, text)
+    }
+
+    /// `value`, or "is required" when it is missing and nothing else was said about `key`.
+    fn required(&mut self, key: &'static str, value: Option<String>) -> String {
+        value.unwrap_or_else(|| {
+            let path = self.pointer(key);
+            if !self
+                .errors
+                .iter()
+                .any(|e| e.pointer.as_ref() == Some(&path))
+            {
+                self.error(key, "is required");
+            }
+            String::new()
+        })
+    }
+
+    fn non_empty(&mut self, key: &'static str, text: &str) -> Option<String> {
         if text.is_empty() {
             self.error(key, "must not be empty");
-            return None;
-        }
-        if text.chars().count() > max_chars {
-            self.error(key, format!("must be at most {max_chars} characters long"));
             return None;
         }
         Some(text.to_owned())
@@ -229,18 +212,24 @@ impl<'a> Fields<'a> {
 
     /// The trimmed string value of `key`, checking its type and length only.
     fn text(&mut self, key: &'static str, max_chars: usize) -> Option<String> {
+        self.text_as_sent(key, max_chars)
+            .map(|text| trim_blank(text).to_owned())
+    }
+
+    /// The string value of `key` as sent, checking its type and length. The length counts as
+    /// sent, like the document's `maxLength`; callers that trim remove only the whitespace the
+    /// document's patterns name (`NOT_BLANK`), so both agree on every string.
+    fn text_as_sent(&mut self, key: &'static str, max_chars: usize) -> Option<&'a str> {
         let value = self.get(key)?;
         let Some(text) = value.as_str() else {
             self.error(key, format!("must be a string, not {}", json_kind(value)));
             return None;
         };
-        // The length as sent, like the document's `maxLength`; then only the whitespace the
-        // document's patterns name is trimmed (`NOT_BLANK`), so both agree on every string.
         if text.chars().count() > max_chars {
             self.error(key, format!("must be at most {max_chars} characters long"));
             return None;
         }
-        Some(trim_blank(text).to_owned())
+        Some(text)
     }
 
     pub fn required_bool(&mut self, key: &'static str) -> bool {

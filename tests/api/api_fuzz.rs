@@ -67,6 +67,7 @@ async fn schemathesis_finds_no_server_error_and_no_disagreement_with_the_documen
     let examples = setting("DAAP_FUZZ_EXAMPLES", 25);
     let seed = setting("DAAP_FUZZ_SEED", 20261130);
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/schemathesis.toml");
+    std::fs::create_dir_all(scratch.path("report")).expect("a report directory");
     let started = Instant::now();
     let output = tokio::process::Command::new(&st)
         .arg("--config-file")
@@ -80,6 +81,9 @@ async fn schemathesis_finds_no_server_error_and_no_disagreement_with_the_documen
         .args(["--workers", "2", "--no-color", "--output-truncate", "false"])
         .args(["--report", "junit,ndjson", "--report-dir"])
         .arg(scratch.path("report"))
+        // schemathesis keeps a crash cache in its working directory: the scratch one, not
+        // the repository.
+        .current_dir(scratch.path("report"))
         .env("NO_COLOR", "1")
         .env("SCHEMATHESIS_HOOKS", config.with_file_name("hooks.py"))
         .output()

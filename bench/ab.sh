@@ -16,6 +16,10 @@
 # BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_PORT (18090), ROUNDS (5), SCENARIOS
 # (default: "get get_schema list post put put_schema_minor").
 #
+# Prebuilt binaries: AB_BEFORE_BIN / AB_AFTER_BIN (paths) skip that side's build, e.g. when
+# both sides were built one after the other in one target directory, which on 2 cores takes
+# minutes instead of two full release builds.
+#
 # One build, two configurations: pass `.` as <before-commit> and set BEFORE_ENV and AFTER_ENV
 # to the settings of each side (space-separated NAME=value), e.g. the cost of logging, metrics
 # and rate limiting (bench/ops_overhead.sh does exactly that).
@@ -57,7 +61,13 @@ trap cleanup EXIT
 # cargo gives the same artifact names to this package wherever it is checked out, so two
 # trees sharing one target directory would each link the other's library.
 build() { # name revision-or-empty
-    local name=$1 rev=$2 dir=. target=$root/target
+    local name=$1 rev=$2 dir=. target=$root/target prebuilt
+    prebuilt=AB_$(tr a-z A-Z <<<"$name")_BIN
+    if [[ -n ${!prebuilt:-} ]]; then
+        log "$name: the prebuilt ${!prebuilt}"
+        cp "${!prebuilt}" "$work/daap-$name"
+        return
+    fi
     if [[ -n $rev ]]; then
         dir=$work/src-$name
         target=$root/target/ab-$name

@@ -6,17 +6,17 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::{Connection, PgConnection};
 
 use crate::localpg::{LocalPgOptions, LocalPostgres};
-use crate::store::pool::{self, PoolSettings};
+use crate::store::pool::{self, Pool, PoolSettings};
 
 /// Name of the database daap uses inside its private cluster.
 pub const LOCAL_DATABASE: &str = "daap";
 
 /// A connected pool, plus the private cluster behind it when daap runs one.
 pub struct Database {
-    pub pool: PgPool,
+    pub pool: Pool,
     local: Option<LocalPostgres>,
 }
 
@@ -57,7 +57,7 @@ impl Database {
 
     /// Close the pool and stop the private cluster, if any.
     pub async fn close(self) -> anyhow::Result<()> {
-        self.pool.close().await;
+        self.pool.close();
         if let Some(local) = self.local {
             local.stop().await?;
         }

@@ -200,7 +200,7 @@ async fn start_sync_worker(
 
 /// Delete expired idempotency records in the background, in small batches so that it never
 /// holds locks for long. Lookups ignore expired records anyway: this only reclaims space.
-async fn purge_idempotency_records(pool: sqlx::PgPool) {
+async fn purge_idempotency_records(pool: crate::store::pool::Pool) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
     loop {
         every.tick().await;

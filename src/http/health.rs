@@ -57,12 +57,17 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<HealthStatus>, 
             "this instance is shutting down".to_owned(),
         ));
     }
-    sqlx::query_scalar!("SELECT 1 AS \"one!\"")
-        .fetch_one(&state.pool)
-        .await
-        .map_err(|error| {
-            tracing::warn!(error = %error, "readiness check failed");
-            ApiError::Unavailable("the database does not answer".to_owned())
-        })?;
+    let answer = match state.pool.acquire().await {
+        Ok(mut conn) => {
+            sqlx::query_scalar!("SELECT 1 AS \"one!\"")
+                .fetch_one(&mut *conn)
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    answer.map_err(|error| {
+        tracing::warn!(error = %error, "readiness check failed");
+        ApiError::Unavailable("the database does not answer".to_owned())
+    })?;
     Ok(Json(HealthStatus { status: "ok" }))
 }

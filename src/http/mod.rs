@@ -23,12 +23,12 @@ pub mod write;
 
 use std::sync::Arc;
 
+use crate::store::pool::Pool;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use sqlx::PgPool;
 use tower_http::catch_panic::CatchPanicLayer;
 use tracing::Instrument;
 use utoipa::OpenApi;
@@ -44,7 +44,7 @@ use crate::openapi::{ApiDoc, DocsSettings};
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub pool: PgPool,
+    pub pool: Pool,
     pub policy: Arc<MetadataPolicy>,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,

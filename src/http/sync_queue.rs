@@ -68,7 +68,8 @@ pub async fn get_sync_queue(
     State(state): State<AppState>,
     ApiQuery(NoParameters {}): ApiQuery<NoParameters>,
 ) -> Result<Json<SyncQueue>, ApiError> {
-    Ok(Json(queue(&state.writes.sync_targets, &state.pool).await?))
+    let mut conn = state.pool.acquire().await?;
+    Ok(Json(queue(&state.writes.sync_targets, &mut *conn).await?))
 }
 
 /// The queue per configured target (also a section of `/v1/stats`, which passes the connection

@@ -12,6 +12,7 @@ mod probes;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::store::pool::Pool;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::State;
@@ -20,7 +21,6 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use clap::Args;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use sqlx::PgPool;
 use tokio::sync::watch;
 
 /// Latency buckets in seconds: fine below 10 ms, where daap's reads are, up to the request
@@ -41,14 +41,14 @@ pub struct MetricsArgs {
 #[derive(Clone)]
 struct Scrape {
     handle: PrometheusHandle,
-    pool: PgPool,
+    pool: Pool,
     targets: Vec<crate::sync::target::TargetName>,
 }
 
 /// Installs the recorder and serves `/metrics` until `stopped`, when a listener is configured.
 pub async fn start(
     args: &MetricsArgs,
-    pool: &PgPool,
+    pool: &Pool,
     targets: Vec<crate::sync::target::TargetName>,
     stopped: watch::Receiver<bool>,
 ) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {

@@ -2,28 +2,31 @@
 
 use std::time::{Duration, Instant};
 
-use sqlx::PgPool;
+use crate::store::pool::Pool;
 use tokio::sync::watch;
 
 use crate::sync::target::TargetName;
 
 /// Connections in use and idle, and the pool's size limit.
-pub fn record_pool(pool: &PgPool) {
-    let size = pool.size() as f64;
-    let idle = pool.num_idle() as f64;
-    metrics::gauge!("daap_db_pool_connections", "state" => "idle").set(idle);
-    metrics::gauge!("daap_db_pool_connections", "state" => "in_use").set((size - idle).max(0.0));
-    metrics::gauge!("daap_db_pool_max_connections")
-        .set(f64::from(pool.options().get_max_connections()));
+pub fn record_pool(pool: &Pool) {
+    let status = pool.status();
+    metrics::gauge!("daap_db_pool_connections", "state" => "idle").set(status.idle as f64);
+    metrics::gauge!("daap_db_pool_connections", "state" => "in_use")
+        .set(status.open.saturating_sub(status.idle) as f64);
+    metrics::gauge!("daap_db_pool_max_connections").set(status.max as f64);
 }
 
 /// Per configured catalogue: products waiting, parked, and the age of the oldest waiting
 /// change: the figures of `GET /v1/sync`, from one grouped query over undelivered rows.
-pub async fn record_outbox(pool: &PgPool, targets: &[TargetName]) {
+pub async fn record_outbox(pool: &Pool, targets: &[TargetName]) {
     if targets.is_empty() {
         return;
     }
-    let queue = match crate::http::sync_queue::queue(targets, pool).await {
+    let queue = match pool.acquire().await {
+        Ok(mut conn) => crate::http::sync_queue::queue(targets, &mut *conn).await,
+        Err(error) => Err(error),
+    };
+    let queue = match queue {
         Ok(queue) => queue,
         Err(error) => {
             tracing::warn!(%error, "could not read the outbox for metrics");
@@ -43,7 +46,7 @@ pub async fn record_outbox(pool: &PgPool, targets: &[TargetName]) {
 
 /// Measures how long taking a connection from the pool waits, every `every`: when the pool is
 /// exhausted, requests wait as long (up to the acquire timeout, then 503).
-pub fn spawn_pool_probe(pool: PgPool, every: Duration, mut stopped: watch::Receiver<bool>) {
+pub fn spawn_pool_probe(pool: Pool, every: Duration, mut stopped: watch::Receiver<bool>) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         loop {

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
+
+use crate::store::pool::Pool;
 
 /// A response remembered for a key.
 #[derive(Debug, Clone)]
@@ -126,14 +128,14 @@ pub async fn forget_derived(conn: &mut PgConnection, resource: &str) -> Result<(
 }
 
 /// Delete up to `batch` expired records; returns how many went. Run periodically.
-pub async fn purge_expired(pool: &PgPool, batch: i64) -> Result<u64, sqlx::Error> {
+pub async fn purge_expired(pool: &Pool, batch: i64) -> Result<u64, sqlx::Error> {
     let deleted = sqlx::query!(
         "DELETE FROM idempotency_records WHERE key IN (
              SELECT key FROM idempotency_records WHERE expires_at <= now()
              ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)",
         batch
     )
-    .execute(pool)
+    .execute(&mut *pool.acquire().await?)
     .await?;
     Ok(deleted.rows_affected())
 }

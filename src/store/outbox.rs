@@ -9,7 +9,9 @@
 
 use std::time::Duration;
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
+
+use crate::store::pool::Pool;
 use time::OffsetDateTime;
 
 /// A backlog a worker holds the lease on.
@@ -30,7 +32,7 @@ pub struct Claimed {
 /// name an older product (deleted since) had waits until that one's backlog is delivered:
 /// they share catalogue names, so their changes must apply in registration order.
 pub async fn claim(
-    pool: &PgPool,
+    pool: &Pool,
     worker: &str,
     lease: Duration,
     targets: &[&str],
@@ -58,7 +60,7 @@ pub async fn claim(
         lease.as_millis() as i64,
         targets as &[&str],
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *pool.acquire().await?)
     .await
 }
 
@@ -67,7 +69,7 @@ pub async fn claim(
 /// stay pending (and are due at once). `false`: the lease was lost (it ran out and another
 /// worker took over), so nothing was recorded.
 pub async fn delivered(
-    pool: &PgPool,
+    pool: &Pool,
     worker: &str,
     claimed: &Claimed,
     seq: i32,
@@ -86,7 +88,7 @@ pub async fn delivered(
         worker,
         seq,
     )
-    .execute(pool)
+    .execute(&mut *pool.acquire().await?)
     .await?;
     Ok(updated.rows_affected() == 1)
 }
@@ -94,7 +96,7 @@ pub async fn delivered(
 /// Record progress on the way to `claimed.wanted_seq` and keep the lease: the target now
 /// shows version `seq`.
 pub async fn advanced(
-    pool: &PgPool,
+    pool: &Pool,
     worker: &str,
     claimed: &Claimed,
     seq: i32,
@@ -111,7 +113,7 @@ pub async fn advanced(
         worker,
         seq,
     )
-    .execute(pool)
+    .execute(&mut *pool.acquire().await?)
     .await?;
     Ok(updated.rows_affected() == 1)
 }
@@ -147,7 +149,7 @@ pub async fn catch_up(
 /// Record a failed attempt: try again after `retry_in` (jittered by up to half, so that many
 /// rows failing together do not retry together), or park the row once `park` is true.
 pub async fn failed(
-    pool: &PgPool,
+    pool: &Pool,
     worker: &str,
     claimed: &Claimed,
     error: &str,
@@ -167,18 +169,18 @@ pub async fn failed(
         retry_in.as_millis() as i64,
         park,
     )
-    .execute(pool)
+    .execute(&mut *pool.acquire().await?)
     .await?;
     Ok(())
 }
 
 /// Give up the leases `worker` holds (at shutdown): their rows are due again at once.
-pub async fn release(pool: &PgPool, worker: &str) -> Result<u64, sqlx::Error> {
+pub async fn release(pool: &Pool, worker: &str) -> Result<u64, sqlx::Error> {
     let released = sqlx::query!(
         "UPDATE sync_state SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
         worker
     )
-    .execute(pool)
+    .execute(&mut *pool.acquire().await?)
     .await?;
     Ok(released.rows_affected())
 }
@@ -225,7 +227,7 @@ pub async fn status(
 /// Un-park the parked backlogs of `product_id` (every product when `None`) for `targets`:
 /// they are due at once, with fresh attempts. Returns how many.
 pub async fn retry(
-    pool: &PgPool,
+    pool: &Pool,
     product_id: Option<i64>,
     targets: &[&str],
 ) -> Result<u64, sqlx::Error> {
@@ -236,14 +238,14 @@ pub async fn retry(
         product_id,
         targets as &[&str],
     )
-    .execute(pool)
+    .execute(&mut *pool.acquire().await?)
     .await?;
     Ok(retried.rows_affected())
 }
 
 /// How many backlogs [`retry`] would resume.
 pub async fn count_parked(
-    pool: &PgPool,
+    pool: &Pool,
     product_id: Option<i64>,
     targets: &[&str],
 ) -> Result<i64, sqlx::Error> {
@@ -254,13 +256,13 @@ pub async fn count_parked(
         product_id,
         targets as &[&str],
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *pool.acquire().await?)
     .await
 }
 
 /// Queue the current state of every live product for `targets` again (repair after drift, or
 /// fill a new target). Returns how many rows were queued.
-pub async fn reconcile(pool: &PgPool, targets: &[&str]) -> Result<u64, sqlx::Error> {
+pub async fn reconcile(pool: &Pool, targets: &[&str]) -> Result<u64, sqlx::Error> {
     let queued = sqlx::query!(
         r#"INSERT INTO sync_state AS s (product_id, target, name, wanted_seq, synced_seq,
                                         pending_since)
@@ -274,7 +276,7 @@ pub async fn reconcile(pool: &PgPool, targets: &[&str]) -> Result<u64, sqlx::Err
                parked = false, attempts = 0, next_attempt_at = now()"#,
         targets as &[&str],
     )
-    .execute(pool)
+    .execute(&mut *pool.acquire().await?)
     .await?;
     Ok(queued.rows_affected())
 }
@@ -318,7 +320,7 @@ pub struct ParkedRow {
     pub last_error: Option<String>,
 }
 
-pub async fn parked(pool: &PgPool, targets: &[&str]) -> Result<Vec<ParkedRow>, sqlx::Error> {
+pub async fn parked(pool: &Pool, targets: &[&str]) -> Result<Vec<ParkedRow>, sqlx::Error> {
     sqlx::query_as!(
         ParkedRow,
         r#"SELECT name, target, attempts, last_error
@@ -327,13 +329,13 @@ pub async fn parked(pool: &PgPool, targets: &[&str]) -> Result<Vec<ParkedRow>, s
            ORDER BY name, target"#,
         targets as &[&str],
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *pool.acquire().await?)
     .await
 }
 
 /// How many live products there are (what a reconcile would queue per target).
-pub async fn live_products(pool: &PgPool) -> Result<i64, sqlx::Error> {
+pub async fn live_products(pool: &Pool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM data_products WHERE deleted_at IS NULL"#)
-        .fetch_one(pool)
+        .fetch_one(&mut *pool.acquire().await?)
         .await
 }

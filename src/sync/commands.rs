@@ -120,7 +120,7 @@ async fn sync_action(database: &Database, action: &SyncAction) -> anyhow::Result
     match action {
         SyncAction::Status { target } => {
             let wanted = TargetArg::names(*target);
-            let figures = outbox::queue_figures(pool).await?;
+            let figures = outbox::queue_figures(&mut *pool.acquire().await?).await?;
             writeln!(
                 out,
                 "{:<8} {:>8} {:>7}  oldest pending",

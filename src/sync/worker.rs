@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::PgPool;
+use crate::store::pool::Pool;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -100,7 +100,7 @@ fn hostname() -> String {
 /// Deliver until `shutdown` turns true; then finish the deliveries in flight (each bounded by
 /// the delivery timeout) and release any lease still held.
 pub async fn run(
-    pool: PgPool,
+    pool: Pool,
     targets: Targets,
     settings: WorkerSettings,
     mut shutdown: watch::Receiver<bool>,
@@ -130,7 +130,7 @@ pub async fn run(
 
 /// One delivery at a time, until shutdown.
 async fn lane(
-    pool: PgPool,
+    pool: Pool,
     targets: Targets,
     settings: WorkerSettings,
     id: Arc<String>,
@@ -156,7 +156,7 @@ async fn lane(
 
 /// Deliver one claimed backlog and record the outcome.
 async fn deliver(
-    pool: &PgPool,
+    pool: &Pool,
     targets: &Targets,
     settings: &WorkerSettings,
     id: &str,
@@ -205,7 +205,7 @@ async fn deliver(
 /// every major the backlog skipped, then the wanted state (or the removal). Progress is
 /// recorded after each step, so a failure resumes where it stopped.
 async fn attempt(
-    pool: &PgPool,
+    pool: &Pool,
     targets: &Targets,
     settings: &WorkerSettings,
     id: &str,
@@ -243,7 +243,7 @@ fn database(error: sqlx::Error) -> DeliveryError {
 
 /// Build and apply the delivery for version `seq` (or the removal).
 async fn deliver_version(
-    pool: &PgPool,
+    pool: &Pool,
     target: &dyn Target,
     settings: &WorkerSettings,
     claimed: &Claimed,

@@ -108,8 +108,15 @@ pub async fn page(
 ) -> Result<Response, ApiError> {
     let filter = query.filter()?;
     let after = query.after.clone().unwrap_or_default();
-    let mut conn = state.pool.acquire().await?;
-    let mut rows = products::list_current(&mut conn, &filter, &after, PAGE_SIZE as i64 + 1).await?;
+    let conn = state.pool.acquire().await?;
+    let (task_filter, task_after) = (filter.clone(), after.clone());
+    let mut rows = conn
+        .run_to_completion(move |conn| {
+            Box::pin(async move {
+                products::list_current(conn, &task_filter, &task_after, PAGE_SIZE as i64 + 1).await
+            })
+        })
+        .await?;
     let more = rows.len() > PAGE_SIZE;
     rows.truncate(PAGE_SIZE);
     let next = more.then(|| {

@@ -19,7 +19,7 @@ async fn health_endpoints_answer_when_the_database_is_up() {
 #[tokio::test]
 async fn readiness_fails_with_503_when_the_database_is_gone() {
     let app = TestApp::new().await;
-    app.pool.close().await;
+    app.state.pool.close();
     let ready = app.get("/health/ready").await;
     ready.assert_problem(StatusCode::SERVICE_UNAVAILABLE);
     let live = app.get("/health/live").await;

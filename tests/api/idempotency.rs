@@ -235,7 +235,7 @@ async fn expired_records_are_not_replayed_never_block_and_are_purged() {
     assert_eq!(reused.body["name"], "courts");
 
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let purged = daap::store::idempotency::purge_expired(&app.pool, 1000)
+    let purged = daap::store::idempotency::purge_expired(&app.state.pool, 1000)
         .await
         .unwrap();
     assert_eq!(purged, 1);

@@ -33,6 +33,7 @@ mod metrics;
 mod openapi;
 mod openapi_bodies;
 mod openapi_parameters;
+mod pool_guarantees;
 mod product_head;
 mod products_delete;
 mod products_get;

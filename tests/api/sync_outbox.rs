@@ -193,7 +193,7 @@ async fn a_refused_delivery_is_parked_and_retry_resumes_it() {
     );
 
     recorder.refuse.store(false, Ordering::SeqCst);
-    let retried = daap::store::outbox::retry(&app.pool, None, &["glue"])
+    let retried = daap::store::outbox::retry(&app.state.pool, None, &["glue"])
         .await
         .unwrap();
     assert_eq!(retried, 1);

@@ -112,8 +112,13 @@ pub async fn list_data_products(
     let filter = query.filter()?;
     let size = page.size()?;
     let after: String = page.after()?.unwrap_or_default();
-    let mut conn = state.pool.acquire().await?;
-    let mut rows = products::list_current(&mut conn, &filter, &after, i64::from(size) + 1).await?;
+    let limit = i64::from(size) + 1;
+    let conn = state.pool.acquire().await?;
+    let mut rows = conn
+        .run_to_completion(move |conn| {
+            Box::pin(async move { products::list_current(conn, &filter, &after, limit).await })
+        })
+        .await?;
     let next_link = if rows.len() > size as usize {
         rows.truncate(size as usize);
         let last = rows.last().map(|row| row.name.as_str()).unwrap_or_default();

@@ -151,7 +151,8 @@ pub async fn register_product(
     product: &ProductRef,
     registration: &dyn NewProduct,
 ) -> Result<Response, ApiError> {
-    let mut tx = state.pool.begin().await?;
+    let mut conn = state.pool.acquire().await?;
+    let mut tx = conn.begin().await?;
     if let Some(replay) = replay(state, &mut tx, Some(&idempotency)).await? {
         return Ok(replay);
     }

@@ -14,14 +14,31 @@ use daap::openapi::DocsSettings;
 use daap::store::pool::{MIGRATOR, PoolSettings, connect};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use tower::ServiceExt;
 
 use super::database::{new_database, server};
 
+fn test_pool_settings() -> PoolSettings {
+    PoolSettings {
+        max_connections: 10,
+        acquire_timeout: std::time::Duration::from_secs(30),
+    }
+}
+
+/// Opened on first use, and at most two connections: most tests never use it.
+fn test_side_pool(options: PgConnectOptions) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(2)
+        .connect_lazy_with(options)
+}
+
 /// A running daap (router + its own fresh database) for one test.
 pub struct TestApp {
     pub router: Router,
+    /// The test's own connections to the instance's database, for what a test reads or
+    /// changes behind the API's back (the instance's pool is `state.pool`).
     pub pool: PgPool,
     pub state: AppState,
 }
@@ -130,17 +147,12 @@ impl TestApp {
         authz: Policy,
         docs: DocsSettings,
     ) -> Self {
-        let pool = connect(
-            server().admin.clone().database(name),
-            &PoolSettings {
-                max_connections: 10,
-                acquire_timeout: std::time::Duration::from_secs(30),
-            },
-        )
-        .await
-        .expect("connect to the test database");
+        let options = server().admin.clone().database(name);
+        let service_pool = connect(options.clone(), &test_pool_settings())
+            .await
+            .expect("connect to the test database");
         let state = AppState {
-            pool: pool.clone(),
+            pool: service_pool,
             policy: Arc::new(policy),
             body_limit: 64 * 1024,
             writes: Arc::new(writes),
@@ -153,7 +165,7 @@ impl TestApp {
         };
         Self {
             router: app(state.clone()),
-            pool,
+            pool: test_side_pool(options),
             state,
         }
     }
@@ -165,26 +177,41 @@ impl TestApp {
         self
     }
 
+    /// The same instance with a pool of its own of `max_connections`, each request waiting
+    /// at most `acquire_timeout` for one.
+    pub async fn with_pool(
+        mut self,
+        max_connections: u32,
+        acquire_timeout: std::time::Duration,
+    ) -> Self {
+        let settings = PoolSettings {
+            max_connections,
+            acquire_timeout,
+        };
+        let options = self.state.pool.connect_options().clone();
+        self.state.pool.close();
+        self.state.pool = connect(options, &settings)
+            .await
+            .expect("connect the smaller pool");
+        self.router = app(self.state.clone());
+        self
+    }
+
     /// A new instance of the service on the same database, as after a restart: nothing is
     /// shared with this one but what PostgreSQL holds.
     pub async fn restarted(&self) -> Self {
-        let pool = connect(
-            self.pool.connect_options().as_ref().clone(),
-            &PoolSettings {
-                max_connections: 10,
-                acquire_timeout: std::time::Duration::from_secs(30),
-            },
-        )
-        .await
-        .expect("reconnect");
-        self.pool.close().await;
+        let options = self.state.pool.connect_options().clone();
+        let service_pool = connect(options.clone(), &test_pool_settings())
+            .await
+            .expect("reconnect");
+        self.state.pool.close();
         let state = AppState {
-            pool: pool.clone(),
+            pool: service_pool,
             ..self.state.clone()
         };
         Self {
             router: app(state.clone()),
-            pool,
+            pool: test_side_pool(options),
             state,
         }
     }

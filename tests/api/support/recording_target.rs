@@ -106,7 +106,7 @@ impl RunningWorker {
         let (stop, stopped) = watch::channel(false);
         let target: Arc<dyn Target> = Arc::new(RecordingTarget(recorder.clone()));
         let task = tokio::spawn(worker::run(
-            app.pool.clone(),
+            app.state.pool.clone(),
             Targets::new([target]),
             settings,
             stopped,

@@ -318,3 +318,54 @@ async fn a_schema_change_that_loses_the_race_checks_if_match_against_the_winner(
     assert_eq!(latest.body["columns"][0]["description"], "The id");
     assert_eq!(latest.body["dataProduct"]["version"], "v1.2");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schema_change_that_loses_the_race_is_diffed_against_the_winners_table() {
+    let app = TestApp::new().await;
+    app.register(&product("prisons")).await;
+    let table = json!({"tableDescription": "Incidents", "columns": [
+        {"name": "id", "type": "bigint", "description": "The id"}]});
+    let created = app.post("/v1/schemas/dp:prisons:incidents", &table).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    // Another writer makes v1.2 by adding a column to the table (as daap itself would: close
+    // the revision, open the next one, move the head), and commits while the change waits.
+    let mut other = other_writer_makes_next_version(&app, "Other").await;
+    sqlx::query(
+        "WITH closed AS (
+             UPDATE table_revisions r SET end_seq = p.current_seq
+             FROM data_products p
+             WHERE p.name = 'prisons' AND r.product_id = p.id AND r.table_name = 'incidents'
+               AND r.end_seq IS NULL
+             RETURNING r.product_id, p.current_seq)
+         INSERT INTO table_revisions (product_id, table_name, first_seq, table_description,
+                                      columns)
+         SELECT product_id, 'incidents', current_seq, 'Incidents',
+                '[{\"name\": \"id\", \"type\": \"bigint\", \"description\": \"The id\"},
+                  {\"name\": \"added_by_other\", \"type\": \"string\", \"description\": \"New\"}]'
+         FROM closed",
+    )
+    .execute(&mut *other)
+    .await
+    .expect("the other writer's table revision");
+    let mut changed = table.clone();
+    changed["columns"][0]["description"] = json!("The incident's id");
+    let update = app.put("/v1/schemas/dp:prisons:incidents", &changed);
+    let commit_later = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        other.commit().await.expect("commit");
+    };
+    let (response, ()) = tokio::join!(update, commit_later);
+    // Applied on top of the winner's table: dropping its new column is a breaking change.
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    assert_eq!(response.body["dataProduct"]["version"], "v2.0");
+    assert_eq!(
+        response.body["change"]["removedColumns"],
+        json!(["added_by_other"]),
+        "{}",
+        response.text
+    );
+    let winner = app.get("/v1/schemas/dp:prisons:v1.2:incidents").await;
+    assert_eq!(winner.body["columns"][1]["name"], "added_by_other");
+    let latest = app.get("/v1/schemas/dp:prisons:incidents").await;
+    assert_eq!(latest.body["columns"], changed["columns"]);
+}

@@ -18,6 +18,7 @@ use crate::http::write::{
     self, Applied, ChangeFuture, Effect, ProductChange, VersionWriter, WritePlan, ensure_latest,
 };
 use crate::store::products::ProductVersionRow;
+use crate::store::tables::TableRow;
 
 use super::json::LatestProductIdParam;
 use super::{etag_of, parse_id};
@@ -80,6 +81,7 @@ impl ProductChange for ProductDeletion<'_> {
         &'a self,
         writer: &'a mut VersionWriter<'_>,
         current: ProductVersionRow,
+        _table: Option<TableRow>,
     ) -> ChangeFuture<'a> {
         Box::pin(async move {
             ensure_latest(self.reference, &current)?;

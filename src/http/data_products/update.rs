@@ -22,6 +22,7 @@ use crate::http::write::{
     ensure_latest,
 };
 use crate::store::products::{NewVersion, ProductVersionRow};
+use crate::store::tables::TableRow;
 
 use super::json::{
     DataProduct, DataProductFields, LatestProductIdParam, ProductDryRun, UpdateOutcome,
@@ -106,6 +107,7 @@ impl ProductChange for MetadataUpdate<'_> {
         &'a self,
         writer: &'a mut VersionWriter<'_>,
         current: ProductVersionRow,
+        _table: Option<TableRow>,
     ) -> ChangeFuture<'a> {
         Box::pin(self.run(writer, current))
     }

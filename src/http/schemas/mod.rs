@@ -25,6 +25,7 @@ use crate::http::write::{
     ChangeFuture, Idempotent, ProductChange, VersionWriter, WritePlan, change_product,
 };
 use crate::store::products::ProductVersionRow;
+use crate::store::tables::TableRow;
 
 use json::SchemaWriteResult;
 use write::{TableWrite, write_table};
@@ -112,12 +113,23 @@ impl ProductChange for TableChangeRequest<'_> {
         }
     }
 
+    fn table(&self) -> Option<&str> {
+        Some(self.request.reference.table.as_str())
+    }
+
     fn apply<'a>(
         &'a self,
         writer: &'a mut VersionWriter<'_>,
         current: ProductVersionRow,
+        table: Option<TableRow>,
     ) -> ChangeFuture<'a> {
-        Box::pin(write_table(writer, current, &self.request, &self.write))
+        Box::pin(write_table(
+            writer,
+            current,
+            table,
+            &self.request,
+            &self.write,
+        ))
     }
 }
 

@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::http::preconditions::{check_if_match, if_none_match_star};
 use crate::http::write::{Applied, Effect, VersionWriter, ensure_latest};
 use crate::store::products::{NewVersion, ProductVersionRow, TableRevisionChange};
-use crate::store::tables;
+use crate::store::tables::TableRow;
 
 use super::json::{ProductVersionRef, Schema, SchemaWriteResult};
 use super::{WriteRequest, finish, schema_etag, table_not_found};
@@ -23,12 +23,14 @@ pub enum TableWrite {
 }
 
 /// Apply `write` to the table `reference` as a new version after `current`, the latest version
-/// the caller read (or, for a dry run or no change, compute the outcome and write nothing).
+/// the caller read with `existing`, that version's table of this name (or, for a dry run or no
+/// change, compute the outcome and write nothing).
 /// `None` if the product has moved on from `current` (possible only when the caller did not
 /// lock it), in which case nothing was written.
 pub(super) async fn write_table(
     writer: &mut VersionWriter<'_>,
     current: ProductVersionRow,
+    existing: Option<TableRow>,
     request: &WriteRequest<'_>,
     write: &TableWrite,
 ) -> Result<Option<Applied>, ApiError> {
@@ -45,11 +47,6 @@ pub(super) async fn write_table(
     let table = reference.table.as_str();
     ensure_latest(&reference.product, &current)?;
     actor.authorize(state, Action::Change, Some(current.ownership()))?;
-    // The product row lists the latest version's tables: a table it does not list is not read.
-    let existing = match current.tables.binary_search_by(|t| t.as_str().cmp(table)) {
-        Ok(_) => tables::table_at(writer.conn(), current.product_id, current.seq, table).await?,
-        Err(_) => None,
-    };
     if let Some(existing) = &existing {
         check_if_match(
             headers,

@@ -24,6 +24,7 @@ use crate::http::write::{
     ensure_latest,
 };
 use crate::store::products::ProductVersionRow;
+use crate::store::tables::TableRow;
 use crate::store::uploads::NewUpload;
 use crate::uploads::multipart::MAX_PART_URLS;
 use crate::uploads::request::{UploadRequest, UploadRequestBody};
@@ -149,6 +150,7 @@ impl ProductChange for IssueUpload<'_> {
         &'a self,
         writer: &'a mut VersionWriter<'_>,
         current: ProductVersionRow,
+        _table: Option<TableRow>,
     ) -> ChangeFuture<'a> {
         Box::pin(self.issue(writer, current))
     }

@@ -28,11 +28,12 @@ use std::pin::Pin;
 use axum::response::Response;
 use sqlx::{Connection, PgConnection};
 
-use crate::domain::{ProductRef, Version};
+use crate::domain::{DataProductName, ProductRef, Version};
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::idempotency::{self, IdempotencyKey};
 use crate::store::products::{self, ProductVersionRow};
+use crate::store::tables::{self, TableRow};
 
 pub use checks::{ensure_latest, product_not_found};
 pub use query::WriteQuery;
@@ -75,13 +76,20 @@ pub trait ProductChange: Sync {
     /// What the change is, for the log line of a committed write (e.g. "table created").
     fn describe(&self) -> &'static str;
 
+    /// The table the change reads, if any: it is read with the product's latest version, in
+    /// the same statement, and given to [`apply`](Self::apply).
+    fn table(&self) -> Option<&str> {
+        None
+    }
+
     /// Check the change's preconditions against `current`, the product's latest version, and
     /// write what it implies through `writer` (or answer without writing: a dry run, nothing
-    /// to change).
+    /// to change). `table` is `current`'s table named by [`table`](Self::table), if it has it.
     fn apply<'a>(
         &'a self,
         writer: &'a mut VersionWriter<'_>,
         current: ProductVersionRow,
+        table: Option<TableRow>,
     ) -> ChangeFuture<'a>;
 }
 
@@ -111,11 +119,11 @@ pub async fn change_product(
     let name = &plan.product.name;
     let mut conn = state.pool.acquire().await?;
     if plan.optimistic && plan.idempotency.is_none() {
-        let current = products::find_current(&mut conn, name)
+        let (current, table) = read_latest(&mut conn, name, change.table(), false)
             .await?
             .ok_or_else(|| product_not_found(plan.product))?;
         let mut writer = VersionWriter::new(state, &mut conn);
-        if let Some(applied) = change.apply(&mut writer, current).await? {
+        if let Some(applied) = change.apply(&mut writer, current, table).await? {
             return Ok(finish(plan.product, change.describe(), applied));
         }
     }
@@ -123,18 +131,54 @@ pub async fn change_product(
     if let Some(replay) = replay(state, &mut tx, plan.idempotency.as_ref()).await? {
         return Ok(replay);
     }
-    let current = products::lock_current(&mut tx, name)
+    let (current, table) = read_latest(&mut tx, name, change.table(), true)
         .await?
         .ok_or_else(|| product_not_found(plan.product))?;
     let mut writer = VersionWriter::new(state, &mut tx);
     let mut applied = change
-        .apply(&mut writer, current)
+        .apply(&mut writer, current, table)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the product moved while its row was locked"))?;
     applied.response =
         remember(state, &mut tx, plan.idempotency.as_ref(), applied.response).await?;
     tx.commit().await?;
     Ok(finish(plan.product, change.describe(), applied))
+}
+
+/// The latest version of the product `name` (under its row lock when `lock`), with its table
+/// `table` when the change names one. Without the lock, one statement (one snapshot; the
+/// write's compare-and-set refuses it if the product has moved on since). Under the lock the
+/// table is read by a statement of its own, after the lock is held, so that it sees what the
+/// writer the lock waited for committed (see `products::find_current_with_table`).
+async fn read_latest(
+    conn: &mut PgConnection,
+    name: &DataProductName,
+    table: Option<&str>,
+    lock: bool,
+) -> Result<Option<(ProductVersionRow, Option<TableRow>)>, sqlx::Error> {
+    let current = match (table, lock) {
+        (Some(table), false) => {
+            return products::find_current_with_table(conn, name, table).await;
+        }
+        (_, false) => products::find_current(conn, name).await?,
+        (_, true) => products::lock_current(conn, name).await?,
+    };
+    let Some(current) = current else {
+        return Ok(None);
+    };
+    // The product row lists the latest version's tables: a table it does not list is not read.
+    let table = match table {
+        Some(table)
+            if current
+                .tables
+                .binary_search_by(|t| t.as_str().cmp(table))
+                .is_ok() =>
+        {
+            tables::table_at(conn, current.product_id, current.seq, table).await?
+        }
+        _ => None,
+    };
+    Ok(Some((current, table)))
 }
 
 /// The registration of a new product.

@@ -6,7 +6,8 @@ mod row;
 mod write;
 
 pub use read::{
-    ListFilter, find_current, find_head, find_seq, find_version, list_current, lock_current,
+    ListFilter, find_current, find_current_with_table, find_head, find_seq, find_version,
+    list_current, lock_current,
 };
-pub use row::ProductVersionRow;
+pub use row::{HeadWithTableRow, ProductVersionRow};
 pub use write::{NewVersion, TableRevisionChange, append_version, insert_product, mark_deleted};

@@ -6,32 +6,49 @@ use std::collections::BTreeMap;
 use sqlx::types::Json;
 use sqlx::{Connection, PgConnection};
 
+use crate::domain::table::Column;
 use crate::domain::{Bump, DataProductName, Requirement, Status, Version};
+use crate::store::tables::TableRow;
 
-use super::ProductVersionRow;
+use super::{HeadWithTableRow, ProductVersionRow};
 
 /// Select the latest version of products from their rows alone (the head kept on
 /// `data_products`, migration 0005); `$filter` completes the query. One index lookup per
 /// product. `with_tables` includes the table names (an array that is TOASTed for products
 /// with many tables, so `without_tables` leaves it unread).
+///
+/// `with_table_named` also reads that version's table named `$2` (columns prefixed `table_`,
+/// all null when it has none), for [`HeadWithTableRow`].
 macro_rules! select_head {
     (with_tables, $filter:literal $(, $arg:expr)* $(,)?) => {
-        select_head!(@query "p.current_tables", $filter $(, $arg)*)
+        select_head!(@query ProductVersionRow, "p.current_tables", "", "", $filter $(, $arg)*)
     };
     (without_tables, $filter:literal $(, $arg:expr)* $(,)?) => {
-        select_head!(@query "ARRAY[]::text[]", $filter $(, $arg)*)
+        select_head!(@query ProductVersionRow, "ARRAY[]::text[]", "", "", $filter $(, $arg)*)
     };
-    (@query $tables:literal, $filter:literal $(, $arg:expr)*) => {
+    (with_table_named, $filter:literal $(, $arg:expr)* $(,)?) => {
+        select_head!(@query HeadWithTableRow, "p.current_tables",
+            r#", t.first_seq AS "table_first_seq?", t.table_description AS "table_description?",
+               t.columns AS "table_columns?: Json<Vec<Column>>""#,
+            "LEFT JOIN LATERAL (SELECT r.first_seq, r.table_description, r.columns
+                                FROM table_revisions r
+                                WHERE r.product_id = p.id AND r.table_name = $2
+                                  AND int4range(r.first_seq, r.end_seq) @> p.current_seq) t
+                 ON true ",
+            $filter $(, $arg)*)
+    };
+    (@query $row:ident, $tables:literal, $extra:literal, $join:literal, $filter:literal
+     $(, $arg:expr)*) => {
         sqlx::query_as!(
-            ProductVersionRow,
+            $row,
             r#"SELECT p.id AS product_id, p.name, p.created_at, p.current_seq AS seq, p.major,
                       p.minor, p.bump AS "bump: Bump", p.description, p.domain,
                       p.data_product_owner, p.data_product_owner_display_name,
                       p.data_product_maintainer, p.data_product_maintainer_display_name,
                       p.email, p.status AS "status: Status", p.retention_period,
                       p.dpia_required, p.tags AS "tags: Json<BTreeMap<String, String>>",
-                      p.updated_at, p.updated_by, "# + $tables + r#" AS "tables!"
-               FROM data_products p "# + $filter
+                      p.updated_at, p.updated_by, "# + $tables + r#" AS "tables!" "# + $extra + r#"
+               FROM data_products p "# + $join + $filter
             $(, $arg)*
         )
     };
@@ -86,6 +103,32 @@ pub async fn find_current(
     )
     .fetch_optional(conn)
     .await
+}
+
+/// The latest version of the live product called `name` and, read in the same statement (one
+/// snapshot), its table `table` (`None` when that version has none): what an optimistic table
+/// write reads. Not for a locked read: after waiting for another writer's lock, PostgreSQL
+/// re-reads the locked product row but keeps the table row it had joined, the one that writer
+/// has just replaced; `lock_current` and then the table, in a statement of its own, see it.
+#[tracing::instrument(
+    level = "debug",
+    skip_all,
+    name = "db.products.find_current_with_table"
+)]
+pub async fn find_current_with_table(
+    conn: &mut PgConnection,
+    name: &DataProductName,
+    table: &str,
+) -> Result<Option<(ProductVersionRow, Option<TableRow>)>, sqlx::Error> {
+    let row = select_head!(
+        with_table_named,
+        "WHERE p.name = $1 AND p.deleted_at IS NULL",
+        name.as_str(),
+        table
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|row| row.split(table)))
 }
 
 /// One exact version of the live product called `name`, with its table names.

@@ -208,7 +208,7 @@ build_started=$(date +%s)
 SQLX_OFFLINE=true cargo build --release --quiet ||
     die "release build failed (with SQLX_OFFLINE=true, every query must be in the committed .sqlx/ cache)"
 build_seconds=$(($(date +%s) - build_started))
-daap=target/release/daap
+daap=${CARGO_TARGET_DIR:-target}/release/daap
 # Everything after the build counts towards the run time (--quick: under 3 minutes).
 suite_started=$(date +%s)
 

@@ -595,8 +595,9 @@ PLAN_ROWS = {
     "product_before_updates": "product, last version before the updates (`find_version`)",
     "schema_latest": "one table, latest (`find_table`: `GET /v1/schemas/dp:<name>:<table>`)",
     "schema_early": "one table, early version (`find_table`)",
-    "write_lock_current": "table write: lock the product row and read its latest version (`lock_current`)",
-    "write_table_at": "table write: read the table being changed (`table_at`)",
+    "write_head_and_table": "table write (optimistic): the latest version and the table being changed, one statement (`find_current_with_table`)",
+    "write_lock_current": "table write (locked path): lock the product row and read its latest version (`lock_current`)",
+    "write_table_at": "table write (locked path): then read the table being changed (`table_at`)",
     "write_append_version": "table write: the version, the product's head, the closed and the new revision (`append_version`)",
 }
 

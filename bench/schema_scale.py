@@ -628,14 +628,19 @@ STATEMENTS = {
     # array_agg over table_revisions.
     "product_latest": ("GET dp:<name> (find_current)",
                        ("FROM data_products p", "p.current_tables AS",
-                        "WHERE p.name = $1 AND p.deleted_at IS NULL"), ("FOR UPDATE",)),
+                        "WHERE p.name = $1 AND p.deleted_at IS NULL"),
+                       ("FOR UPDATE", "LEFT JOIN LATERAL")),
     "product_version": ("GET dp:<name>:v<M>.<m> (find_version)",
                         ("JOIN data_product_versions v", "v.major = $2 AND v.minor = $3",
                          "array_agg(r.table_name"), ()),
     "find_table": ("one table of one version (GET /v1/schemas: product, version and table in "
                    "one statement)",
                    ("CROSS JOIN LATERAL", "LEFT JOIN LATERAL", "FROM table_revisions t"), ()),
-    "table_at": ("one table of the locked latest version (every table write)",
+    "find_current_with_table": ("optimistic table write: the latest version and its table in "
+                                "one statement (find_current_with_table)",
+                                ("FROM data_products p", "LEFT JOIN LATERAL (SELECT r.first_seq"),
+                                ("FOR UPDATE",)),
+    "table_at": ("one table of the locked latest version (a table write on the locked path)",
                  ("FROM table_revisions", "table_name = $3", "int4range"), ()),
     "lock_current": ("table write: lock the product row and read its latest version (lock_current)",
                      ("FROM data_products p", "p.current_tables AS", "FOR UPDATE"), ()),
@@ -671,6 +676,7 @@ def explain_all(db: Database, queries: ServerQueries, product: str, product_id: 
         ("product_before_updates", "product_version", (product, 1, before_updates_minor)),
         ("schema_latest", "find_table", (product, table, None, None)),
         ("schema_early", "find_table", (product, table, 1, early_minor)),
+        ("write_head_and_table", "find_current_with_table", (product, table)),
         ("write_lock_current", "lock_current", (product,)),
         ("write_table_at", "table_at", (product_id, latest_seq, table)),
         # A major version replacing the table's current revision; parameters in

@@ -20,6 +20,10 @@
 # both sides were built one after the other in one target directory, which on 2 cores takes
 # minutes instead of two full release builds.
 #
+# One build, two database definitions: AB_BEFORE_SQL / AB_AFTER_SQL (paths of SQL files) are
+# applied to the database before each of that side's rounds, e.g. a function as an older
+# migration defined it and as a new one redefines it.
+#
 # One build, two configurations: pass `.` as <before-commit> and set BEFORE_ENV and AFTER_ENV
 # to the settings of each side (space-separated NAME=value), e.g. the cost of logging, metrics
 # and rate limiting (bench/ops_overhead.sh does exactly that).
@@ -125,6 +129,11 @@ for round in $(seq "$ROUNDS"); do
     for side in before after; do
         side_env=BEFORE_ENV
         [[ $side == after ]] && side_env=AFTER_ENV
+        side_sql=AB_$(tr a-z A-Z <<<"$side")_SQL
+        if [[ -n ${!side_sql:-} ]]; then
+            psql "$DATABASE_URL" -qX -v ON_ERROR_STOP=1 -f "${!side_sql}" >/dev/null ||
+                die "could not apply ${!side_sql}"
+        fi
         # shellcheck disable=SC2086
         start "$work/daap-$side" ${!side_env:-}
         env BENCH_PRODUCTS="$PRODUCTS" BENCH_THREADS="$THREADS" \

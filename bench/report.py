@@ -529,14 +529,9 @@ def get_gap_section(results: dict) -> str:
     if ping is not None:
         lines += [
             "",
-            f"The largest single cost left in daap is sqlx's: its pool pings PostgreSQL every "
-            f"time a connection is returned (a full round trip, waking a backend), "
-            f"{ping:.1f} % of daap's CPU samples in the profile below, plus the backend's own work "
-            f"for it. sqlx 0.9 has no setting to skip it (`PoolConnection` always pings on "
-            f"release; `test_before_acquire(false)`, which daap sets, only removes the ping on "
-            f"acquire). Replacing the pool or patching sqlx would trade the safety that ping "
-            f"gives (a broken or mid-transaction connection is never handed out again) for that "
-            f"share, and has not been done.",
+            f"The pool's own round trips (a ping for a connection idle over 250 ms, the "
+            f"ROLLBACK a dropped transaction queued) are {ping:.1f} % of daap's CPU samples in "
+            f"the profile below; a connection returned clean costs none (src/store/pool/).",
         ]
     return "\n".join(lines) + "\n"
 
@@ -992,7 +987,7 @@ grouped by library; *under our code* attributes each sample to the innermost daa
 its stack and the function it was calling (time in sqlx's `fetch_optional` called from
 `find_current` counts there; our handlers' async bodies are inlined into axum's
 `Handler::call`, and so are some store functions), and *outside daap frames* is the rest: the runtime, hyper's connection handling, the
-middleware, and sqlx work that runs on tasks of its own (returning a connection to the pool).
+middleware, and the pool's work on tasks of its own (sending the ROLLBACK of a dropped transaction).
 """]
     for name, title in (("get", "GET one product (`get`)"), ("put", "PUT metadata (`put`)"),
                         ("put_schema_minor", "PUT schema (`put_schema_minor`)")):

@@ -270,3 +270,79 @@ async fn a_clean_connection_is_reused_as_it_is() {
     backends.dedup();
     assert_eq!(backends.len(), 1, "{backends:?}");
 }
+
+/// Forward every connection to `listener` to the test's PostgreSQL server (TCP or its Unix
+/// socket, as the test server has it).
+fn forward_to_server(listener: tokio::net::TcpListener, server: sqlx::postgres::PgConnectOptions) {
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let server = server.clone();
+            tokio::spawn(async move {
+                let port = server.get_port();
+                let _ = match server.get_socket() {
+                    Some(dir) => {
+                        let path = dir.join(format!(".s.PGSQL.{port}"));
+                        let mut upstream = tokio::net::UnixStream::connect(path).await?;
+                        tokio::io::copy_bidirectional(&mut client, &mut upstream).await
+                    }
+                    None => {
+                        let address = (server.get_host().to_owned(), port);
+                        let mut upstream = tokio::net::TcpStream::connect(address).await?;
+                        tokio::io::copy_bidirectional(&mut client, &mut upstream).await
+                    }
+                };
+                Ok::<_, std::io::Error>(())
+            });
+        }
+    });
+}
+
+#[tokio::test]
+async fn a_server_that_refuses_while_restarting_is_waited_for_within_the_acquire_timeout() {
+    // As during a PostgreSQL restart: connecting is refused for a moment, then accepted. The
+    // pool keeps trying (with a doubling pause) instead of failing the request at once.
+    let app = TestApp::new().await;
+    let server = app.state.pool.connect_options().clone();
+    let port = {
+        let probe = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let options = sqlx::postgres::PgConnectOptions::new_without_pgpass()
+        .host("127.0.0.1")
+        .port(port)
+        .username(server.get_username())
+        .database(server.get_database().expect("the test database"))
+        .ssl_mode(sqlx::postgres::PgSslMode::Disable);
+    let started = Instant::now();
+    let opening = tokio::spawn(async move {
+        connect(
+            options,
+            &PoolSettings {
+                max_connections: 2,
+                acquire_timeout: Duration::from_secs(10),
+            },
+        )
+        .await
+    });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        !opening.is_finished(),
+        "the pool gave up while connecting was refused"
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("the refusing port is free again");
+    forward_to_server(listener, server);
+
+    let pool = opening
+        .await
+        .unwrap()
+        .expect("the pool connects once the server accepts");
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    let mut conn = pool.acquire().await.unwrap();
+    let one: i32 = sqlx::query_scalar("SELECT 1")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(one, 1);
+}

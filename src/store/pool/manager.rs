@@ -42,14 +42,29 @@ pub const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 #[derive(Debug)]
 pub struct PgManager {
     pub(super) options: PgConnectOptions,
+    /// The longest pause between two attempts to connect to a server that is restarting.
+    pub(super) max_backoff: Duration,
 }
 
 impl managed::Manager for PgManager {
     type Type = PgConnection;
     type Error = sqlx::Error;
 
+    /// Connect, trying again while the server is restarting (connection refused, "the
+    /// database system is starting up", a slot not yet freed) with a doubling pause: a
+    /// request then rides through a restart of a second or two, as under sqlx's pool, instead
+    /// of failing at once. The caller's acquire timeout bounds the attempts.
     async fn create(&self) -> Result<PgConnection, sqlx::Error> {
-        PgConnection::connect_with(&self.options).await
+        let mut backoff = Duration::from_millis(10);
+        loop {
+            match PgConnection::connect_with(&self.options).await {
+                Err(error) if is_restarting(&error) => {
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(self.max_backoff);
+                }
+                connected => return connected,
+            }
+        }
     }
 
     async fn recycle(
@@ -75,6 +90,16 @@ impl managed::Manager for PgManager {
             conn.ping().await?;
         }
         Ok(())
+    }
+}
+
+/// A connection attempt refused by a server that is (re)starting, or whose slots are still
+/// held by connections it has not yet noticed closed (`53300`, `57P03`).
+fn is_restarting(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(io) => io.kind() == std::io::ErrorKind::ConnectionRefused,
+        sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("53300" | "57P03")),
+        _ => false,
     }
 }
 

@@ -13,6 +13,7 @@ use anyhow::Context;
 use deadpool::Runtime;
 use deadpool::managed::{self, PoolError, QueueMode, TimeoutType};
 use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection};
 
 pub use connection::PooledConnection;
 pub use manager::{MAX_LIFETIME, PgManager};
@@ -56,7 +57,11 @@ pub struct PoolStatus {
 /// Open the pool and one connection, so that a wrong address or password fails here rather
 /// than on the first request.
 pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> anyhow::Result<Pool> {
-    let inner = managed::Pool::builder(PgManager { options })
+    let manager = PgManager {
+        options: options.clone(),
+        max_backoff: (settings.acquire_timeout / 5).max(Duration::from_millis(10)),
+    };
+    let inner = managed::Pool::builder(manager)
         .max_size(settings.max_connections as usize)
         // The connection returned last is taken first: under load the same few connections
         // serve everything and stay within `TRUSTED_IDLE`, and surplus ones age out.
@@ -69,11 +74,13 @@ pub async fn connect(options: PgConnectOptions, settings: &PoolSettings) -> anyh
         inner,
         settings: settings.clone(),
     };
-    drop(
-        pool.acquire()
-            .await
-            .context("could not connect to PostgreSQL")?,
-    );
+    if let Err(error) = pool.acquire().await {
+        // A server still refusing after the acquire timeout: say what it answers (connection
+        // refused, starting up) rather than only that the wait timed out.
+        let answer = PgConnection::connect_with(&options).await.err();
+        return Err(anyhow::Error::new(answer.unwrap_or(error)))
+            .context("could not connect to PostgreSQL");
+    }
     spawn_idle_reaper(pool.inner.weak());
     Ok(pool)
 }

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::support::{TestApp, insert_next_version, product, product_fields};
+use crate::support::{TestApp, TestResponse, insert_next_version, product, product_fields};
 
 const CLIENTS: usize = 32;
 
@@ -259,6 +259,21 @@ async fn other_writer_makes_next_version(
     other
 }
 
+/// Commit the other writer's transaction once the request racing it has had time to wait.
+async fn commit_after_300ms(other: sqlx::Transaction<'static, sqlx::Postgres>) {
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    other.commit().await.expect("commit");
+}
+
+/// Create the table `incidents` (one column, `id`) in `prisons`: its body, and the answer.
+async fn create_incidents_table(app: &TestApp) -> (Value, TestResponse) {
+    let table = json!({"tableDescription": "Incidents", "columns": [
+        {"name": "id", "type": "bigint", "description": "The id"}]});
+    let created = app.post("/v1/schemas/dp:prisons:incidents", &table).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    (table, created)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_update_that_loses_the_race_is_applied_on_top_of_the_winner() {
     let app = TestApp::new().await;
@@ -268,10 +283,7 @@ async fn an_update_that_loses_the_race_is_applied_on_top_of_the_winner() {
     let mut fields = product_fields("prisons");
     fields["domain"] = json!("Prisons");
     let update = app.put("/v1/data-products/dp:prisons", &fields);
-    let commit_later = async {
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        other.commit().await.expect("commit");
-    };
+    let commit_later = commit_after_300ms(other);
     let (updated, ()) = tokio::join!(update, commit_later);
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
     // Built on v1.1: its version number follows it and it keeps what v1.1 changed.
@@ -290,10 +302,7 @@ async fn an_update_that_loses_the_race_is_applied_on_top_of_the_winner() {
 async fn a_schema_change_that_loses_the_race_checks_if_match_against_the_winner() {
     let app = TestApp::new().await;
     app.register(&product("prisons")).await;
-    let table = json!({"tableDescription": "Incidents", "columns": [
-        {"name": "id", "type": "bigint", "description": "The id"}]});
-    let created = app.post("/v1/schemas/dp:prisons:incidents", &table).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let (table, created) = create_incidents_table(&app).await;
     let etag = created.etag();
     // v1.1 has the table; another writer now makes v1.2 (a metadata change).
     let other = other_writer_makes_next_version(&app, "Other").await;
@@ -307,10 +316,7 @@ async fn a_schema_change_that_loses_the_race_checks_if_match_against_the_winner(
         .body(axum::body::Body::from(changed.to_string()))
         .expect("request");
     let update = app.send(request);
-    let commit_later = async {
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        other.commit().await.expect("commit");
-    };
+    let commit_later = commit_after_300ms(other);
     let (response, ()) = tokio::join!(update, commit_later);
     // The schema's tag named v1.1, which is no longer the latest: the write is refused.
     response.assert_problem(StatusCode::PRECONDITION_FAILED);
@@ -323,10 +329,7 @@ async fn a_schema_change_that_loses_the_race_checks_if_match_against_the_winner(
 async fn a_schema_change_that_loses_the_race_is_diffed_against_the_winners_table() {
     let app = TestApp::new().await;
     app.register(&product("prisons")).await;
-    let table = json!({"tableDescription": "Incidents", "columns": [
-        {"name": "id", "type": "bigint", "description": "The id"}]});
-    let created = app.post("/v1/schemas/dp:prisons:incidents", &table).await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let (table, _) = create_incidents_table(&app).await;
     // Another writer makes v1.2 by adding a column to the table (as daap itself would: close
     // the revision, open the next one, move the head), and commits while the change waits.
     let mut other = other_writer_makes_next_version(&app, "Other").await;
@@ -350,10 +353,7 @@ async fn a_schema_change_that_loses_the_race_is_diffed_against_the_winners_table
     let mut changed = table.clone();
     changed["columns"][0]["description"] = json!("The incident's id");
     let update = app.put("/v1/schemas/dp:prisons:incidents", &changed);
-    let commit_later = async {
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        other.commit().await.expect("commit");
-    };
+    let commit_later = commit_after_300ms(other);
     let (response, ()) = tokio::join!(update, commit_later);
     // Applied on top of the winner's table: dropping its new column is a breaking change.
     assert_eq!(response.status, StatusCode::OK, "{}", response.text);

@@ -6,16 +6,9 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use serde_json::json;
-use sqlx::{Connection, Executor, PgConnection};
+use sqlx::{Executor, PgConnection};
 
 use crate::support::{TestApp, product, product_fields};
-
-/// A second session on the test's database, as another client or an operator would have.
-async fn other_session(app: &TestApp) -> PgConnection {
-    PgConnection::connect_with(&app.pool.connect_options())
-        .await
-        .expect("a second session")
-}
 
 /// Other sessions on this database idle in daap's pool.
 const IDLE: &str = "state = 'idle'";
@@ -48,7 +41,7 @@ async fn connections_the_server_closed_while_pooled_are_replaced_without_an_erro
             StatusCode::OK
         );
     }
-    let mut operator = other_session(&app).await;
+    let mut operator = app.other_session().await;
     let terminated = terminate(&mut operator, IDLE).await;
     assert!(terminated >= 1, "the pool held an idle connection");
     // Longer than a connection may idle and still be handed out unchecked.
@@ -64,7 +57,7 @@ async fn a_write_whose_connection_is_terminated_mid_query_gets_503_with_retry_af
     let app = TestApp::new().await;
     app.register(&product("prisons")).await;
     // Another session holds the product's row, so the update waits inside its transaction.
-    let mut holder = other_session(&app).await;
+    let mut holder = app.other_session().await;
     holder.execute("BEGIN").await.unwrap();
     holder
         .execute("SELECT * FROM data_products WHERE name = 'prisons' FOR UPDATE")
@@ -87,7 +80,7 @@ async fn a_write_whose_connection_is_terminated_mid_query_gets_503_with_retry_af
         })
     };
     // Once the update waits for the lock, an operator terminates its session.
-    let mut operator = other_session(&app).await;
+    let mut operator = app.other_session().await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while terminate(&mut operator, WAITING_FOR_A_LOCK).await == 0 {
         assert!(

@@ -17,11 +17,16 @@ use tower::ServiceExt;
 
 use crate::support::{TestApp, product};
 
-/// A second session on the test's database, as another client or an operator would have.
-async fn other_session(app: &TestApp) -> PgConnection {
-    PgConnection::connect_with(app.state.pool.connect_options())
+/// Another session holding the products table locked (until it rolls back): every read of a
+/// product waits behind it.
+async fn lock_the_products_table(app: &TestApp) -> PgConnection {
+    let mut holder = app.other_session().await;
+    holder.execute("BEGIN").await.unwrap();
+    holder
+        .execute("LOCK TABLE data_products IN ACCESS EXCLUSIVE MODE")
         .await
-        .expect("a second session")
+        .unwrap();
+    holder
 }
 
 /// Wait until some session of this database waits for a lock.
@@ -75,13 +80,8 @@ async fn a_read_cancelled_mid_query_never_hands_its_connection_to_the_next_reque
         .with_pool(1, Duration::from_secs(3))
         .await;
     app.register(&product("prisons")).await;
-    let mut holder = other_session(&app).await;
-    holder.execute("BEGIN").await.unwrap();
-    holder
-        .execute("LOCK TABLE data_products IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
-    let mut observer = other_session(&app).await;
+    let mut holder = lock_the_products_table(&app).await;
+    let mut observer = app.other_session().await;
 
     cancel_while_waiting_for_the_lock(&app, &mut observer, "/v1/data-products/dp:prisons").await;
 
@@ -113,13 +113,8 @@ async fn a_cancelled_list_finishes_its_transaction_before_its_connection_is_reus
         .with_pool(1, Duration::from_secs(10))
         .await;
     app.register(&product("prisons")).await;
-    let mut holder = other_session(&app).await;
-    holder.execute("BEGIN").await.unwrap();
-    holder
-        .execute("LOCK TABLE data_products IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
-    let mut observer = other_session(&app).await;
+    let mut holder = lock_the_products_table(&app).await;
+    let mut observer = app.other_session().await;
 
     cancel_while_waiting_for_the_lock(&app, &mut observer, "/v1/data-products").await;
     holder.execute("ROLLBACK").await.unwrap();
@@ -192,7 +187,7 @@ async fn a_dropped_transaction_releases_its_locks_as_its_connection_goes_back() 
             .await
             .unwrap();
     }
-    let mut other = other_session(&app).await;
+    let mut other = app.other_session().await;
     let deadline = Instant::now() + Duration::from_secs(2);
     loop {
         let free: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(4217)")

@@ -11,106 +11,69 @@ use crate::store::tables::TableRow;
 
 use super::NewVersion;
 
-/// One version of one product, as stored: everything a product response needs.
-#[derive(Debug, Clone)]
-pub struct ProductVersionRow {
-    pub product_id: i64,
-    pub name: String,
-    pub created_at: OffsetDateTime,
-    pub seq: i32,
-    pub major: i32,
-    pub minor: i32,
-    pub bump: Bump,
-    pub description: String,
-    pub domain: String,
-    pub data_product_owner: String,
-    pub data_product_owner_display_name: String,
-    pub data_product_maintainer: Option<String>,
-    pub data_product_maintainer_display_name: Option<String>,
-    pub email: String,
-    pub status: Status,
-    pub retention_period: i32,
-    pub dpia_required: bool,
-    pub tags: Json<BTreeMap<String, String>>,
-    pub updated_at: OffsetDateTime,
-    pub updated_by: String,
+/// Declares [`ProductVersionRow`] and [`HeadWithTableRow`] from one list of a version's
+/// columns (`query_as!` fills flat structs only), and the move from the second to the first.
+macro_rules! product_version_rows {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty,)*) => {
+        /// One version of one product, as stored: everything a product response needs.
+        #[derive(Debug, Clone)]
+        pub struct ProductVersionRow {
+            $($(#[$doc])* pub $field: $ty,)*
+        }
+
+        /// A [`ProductVersionRow`] and one of its tables, read in one statement (a table
+        /// write's read: `find_current_with_table`). The `table_` columns are null when the
+        /// version has no table of the name asked for.
+        #[derive(Debug)]
+        pub struct HeadWithTableRow {
+            $(pub $field: $ty,)*
+            pub table_first_seq: Option<i32>,
+            pub table_description: Option<String>,
+            pub table_columns: Option<Json<Vec<Column>>>,
+        }
+
+        impl HeadWithTableRow {
+            /// The version, and its table `table` if it has one.
+            pub fn split(self, table: &str) -> (ProductVersionRow, Option<TableRow>) {
+                let table = match (self.table_first_seq, self.table_description, self.table_columns) {
+                    (Some(first_seq), Some(table_description), Some(columns)) => Some(TableRow {
+                        table_name: table.to_owned(),
+                        first_seq,
+                        table_description,
+                        columns,
+                    }),
+                    _ => None,
+                };
+                (ProductVersionRow { $($field: self.$field,)* }, table)
+            }
+        }
+    };
+}
+
+product_version_rows! {
+    product_id: i64,
+    name: String,
+    created_at: OffsetDateTime,
+    seq: i32,
+    major: i32,
+    minor: i32,
+    bump: Bump,
+    description: String,
+    domain: String,
+    data_product_owner: String,
+    data_product_owner_display_name: String,
+    data_product_maintainer: Option<String>,
+    data_product_maintainer_display_name: Option<String>,
+    email: String,
+    status: Status,
+    retention_period: i32,
+    dpia_required: bool,
+    tags: Json<BTreeMap<String, String>>,
+    updated_at: OffsetDateTime,
+    updated_by: String,
     /// Names of the tables in this version, sorted by their bytes (read in the same query:
     /// no second round trip).
-    pub tables: Vec<String>,
-}
-
-/// A [`ProductVersionRow`] and one of its tables, read in one statement (a table write's
-/// read: `find_current_with_table`). The `table_` columns are null when the version has no
-/// table of the name asked for.
-#[derive(Debug)]
-pub struct HeadWithTableRow {
-    pub product_id: i64,
-    pub name: String,
-    pub created_at: OffsetDateTime,
-    pub seq: i32,
-    pub major: i32,
-    pub minor: i32,
-    pub bump: Bump,
-    pub description: String,
-    pub domain: String,
-    pub data_product_owner: String,
-    pub data_product_owner_display_name: String,
-    pub data_product_maintainer: Option<String>,
-    pub data_product_maintainer_display_name: Option<String>,
-    pub email: String,
-    pub status: Status,
-    pub retention_period: i32,
-    pub dpia_required: bool,
-    pub tags: Json<BTreeMap<String, String>>,
-    pub updated_at: OffsetDateTime,
-    pub updated_by: String,
-    pub tables: Vec<String>,
-    pub table_first_seq: Option<i32>,
-    pub table_description: Option<String>,
-    pub table_columns: Option<Json<Vec<Column>>>,
-}
-
-impl HeadWithTableRow {
-    /// The version, and its table `table` if it has one.
-    pub fn split(self, table: &str) -> (ProductVersionRow, Option<TableRow>) {
-        let table = match (
-            self.table_first_seq,
-            self.table_description,
-            self.table_columns,
-        ) {
-            (Some(first_seq), Some(table_description), Some(columns)) => Some(TableRow {
-                table_name: table.to_owned(),
-                first_seq,
-                table_description,
-                columns,
-            }),
-            _ => None,
-        };
-        let row = ProductVersionRow {
-            product_id: self.product_id,
-            name: self.name,
-            created_at: self.created_at,
-            seq: self.seq,
-            major: self.major,
-            minor: self.minor,
-            bump: self.bump,
-            description: self.description,
-            domain: self.domain,
-            data_product_owner: self.data_product_owner,
-            data_product_owner_display_name: self.data_product_owner_display_name,
-            data_product_maintainer: self.data_product_maintainer,
-            data_product_maintainer_display_name: self.data_product_maintainer_display_name,
-            email: self.email,
-            status: self.status,
-            retention_period: self.retention_period,
-            dpia_required: self.dpia_required,
-            tags: self.tags,
-            updated_at: self.updated_at,
-            updated_by: self.updated_by,
-            tables: self.tables,
-        };
-        (row, table)
-    }
+    tables: Vec<String>,
 }
 
 impl ProductVersionRow {

@@ -177,6 +177,14 @@ impl TestApp {
         self
     }
 
+    /// A session of its own on the instance's database, as another client or an operator
+    /// would have (not from any pool).
+    pub async fn other_session(&self) -> PgConnection {
+        PgConnection::connect_with(self.state.pool.connect_options())
+            .await
+            .expect("a second session")
+    }
+
     /// The same instance with a pool of its own of `max_connections`, each request waiting
     /// at most `acquire_timeout` for one.
     pub async fn with_pool(

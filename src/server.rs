@@ -106,6 +106,7 @@ async fn run(
         readiness: readiness.clone(),
     };
     let purge = tokio::spawn(purge_idempotency_records(database.pool.clone()));
+    let compact = tokio::spawn(compact_statistics(database.pool.clone()));
     let (stop, stopped) = watch::channel(false);
     let sync_worker = start_sync_worker(args, database, stopped.clone()).await?;
     let metrics = crate::metrics::start(
@@ -158,6 +159,7 @@ async fn run(
     }
     signal.abort();
     purge.abort();
+    compact.abort();
     tracing::info!("daap stopped");
     Ok(())
 }
@@ -196,6 +198,21 @@ async fn start_sync_worker(
         settings,
         stopped,
     ))))
+}
+
+/// Fold the statistics counters' rows in the background (`store::stats::compact`). A failure
+/// only leaves more rows for the reads to sum: it is logged and tried again next period.
+async fn compact_statistics(pool: crate::store::pool::Pool) {
+    let mut every = tokio::time::interval(crate::store::stats::COMPACT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match crate::store::stats::compact(&pool).await {
+            Ok(0) => {}
+            Ok(folded) => tracing::debug!(folded, "folded statistics rows"),
+            Err(error) => tracing::warn!(error = %error, "could not fold statistics rows"),
+        }
+    }
 }
 
 /// Delete expired idempotency records in the background, in small batches so that it never

@@ -1,12 +1,18 @@
-//! Platform statistics, read from the summary rows that migration 0009's triggers keep exact
-//! with every write. Each query reads O(groups) rows (domains × statuses, type families, weeks,
-//! days, shards) or walks an index for a top N: none scans the catalogue, so the cost of
-//! `GET /v1/stats` does not grow with the number of products.
+//! Platform statistics, read from the summary rows that the statistics triggers keep exact with
+//! every write (migrations 0009 and 0012). A counter table holds deltas, any number of rows per
+//! key (writers only insert, so they never wait for each other): every figure is a sum per key,
+//! exact whether or not [`compact`] has folded the rows yet. Each query reads O(groups + recent
+//! writes) rows (domains × statuses, type families, weeks, days) or walks an index for a top N:
+//! none scans the catalogue, so the cost of `GET /v1/stats` does not grow with the number of
+//! products.
+
+use std::time::Duration;
 
 use sqlx::PgConnection;
 use time::{Date, OffsetDateTime};
 
 use crate::domain::Status;
+use crate::store::pool::Pool;
 
 /// How many products the "most changed" and "stalest" lists hold.
 pub const TOP_N: i64 = 10;
@@ -69,6 +75,23 @@ pub struct MissingCount {
     pub products: i64,
 }
 
+/// How often a daap instance folds the counters' rows: at a few thousand writes per second,
+/// a read then sums some ten thousand rows at most, and an idle catalogue costs one scan of
+/// each (small) counter table per period.
+pub const COMPACT_EVERY: Duration = Duration::from_secs(5);
+
+/// Fold each counter key's rows into one row, their sum (migration 0012's `stats_compact`):
+/// the figures stay the same, and reads stay O(groups + recent writes). Safe beside writers
+/// and other instances (one folds at a time; the others return at once). Returns the number of
+/// rows folded away.
+#[tracing::instrument(level = "debug", skip_all, name = "db.stats.compact")]
+pub async fn compact(pool: &Pool) -> Result<i64, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    sqlx::query_scalar!(r#"SELECT stats_compact() AS "folded!""#)
+        .fetch_one(&mut *conn)
+        .await
+}
+
 /// Uploads issued on one day (UTC), by their status now.
 #[derive(Debug, Clone)]
 pub struct UploadDay {
@@ -83,8 +106,9 @@ pub struct UploadDay {
 pub async fn products_by_group(conn: &mut PgConnection) -> Result<Vec<ProductGroup>, sqlx::Error> {
     sqlx::query_as!(
         ProductGroup,
-        r#"SELECT domain, status AS "status: Status", products
-           FROM stats_products WHERE products > 0
+        r#"SELECT domain, status AS "status: Status", sum(products)::bigint AS "products!"
+           FROM stats_products
+           GROUP BY domain, status HAVING sum(products) > 0
            ORDER BY domain, status"#
     )
     .fetch_all(conn)
@@ -143,8 +167,10 @@ pub async fn weekly_versions(conn: &mut PgConnection) -> Result<Vec<WeekCount>, 
 pub async fn majors_by_domain(conn: &mut PgConnection) -> Result<Vec<DomainMajors>, sqlx::Error> {
     sqlx::query_as!(
         DomainMajors,
-        r#"SELECT domain, versions FROM stats_majors WHERE versions > 0
-           ORDER BY versions DESC, domain"#
+        r#"SELECT domain, sum(versions)::bigint AS "versions!"
+           FROM stats_majors
+           GROUP BY domain HAVING sum(versions) > 0
+           ORDER BY 2 DESC, domain"#
     )
     .fetch_all(conn)
     .await
@@ -205,7 +231,10 @@ pub async fn stalest(
 pub async fn missing(conn: &mut PgConnection) -> Result<Vec<MissingCount>, sqlx::Error> {
     sqlx::query_as!(
         MissingCount,
-        "SELECT requirement, products FROM stats_missing WHERE products > 0 ORDER BY requirement"
+        r#"SELECT requirement, sum(products)::bigint AS "products!"
+           FROM stats_missing
+           GROUP BY requirement HAVING sum(products) > 0
+           ORDER BY requirement"#
     )
     .fetch_all(conn)
     .await

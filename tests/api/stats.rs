@@ -264,6 +264,91 @@ async fn counters_stay_exact_through_every_kind_of_write() {
     );
 }
 
+/// Rows per key in each counter table (migration 0012: any number; folding leaves one).
+async fn most_rows_per_key(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT max(n) FROM (
+             SELECT count(*) AS n FROM stats_products GROUP BY domain, status
+             UNION ALL SELECT count(*) FROM stats_catalogue
+             UNION ALL SELECT count(*) FROM stats_column_types GROUP BY type_name
+             UNION ALL SELECT count(*) FROM stats_versions_weekly GROUP BY week, bump
+             UNION ALL SELECT count(*) FROM stats_majors GROUP BY domain
+             UNION ALL SELECT count(*) FROM stats_last_change GROUP BY day
+             UNION ALL SELECT count(*) FROM stats_missing GROUP BY requirement
+             UNION ALL SELECT count(*) FROM stats_uploads_daily GROUP BY day, status) AS k",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn folding_the_counters_changes_no_figure_and_leaves_one_row_per_key() {
+    let app = TestApp::new().await;
+    hand_built_catalogue(&app).await;
+    let deleted = app.delete("/v1/data-products/dp:legal_aid").await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+    let before = stats(&app, "").await;
+    assert!(most_rows_per_key(&app).await > 1, "writes append rows");
+
+    let folded = daap::store::stats::compact(&app.state.pool).await.unwrap();
+
+    assert!(folded > 0);
+    assert_eq!(most_rows_per_key(&app).await, 1);
+    assert_eq!(stats(&app, "").await, before);
+    assert_eq!(
+        daap::store::stats::compact(&app.state.pool).await.unwrap(),
+        0
+    );
+}
+
+/// Writers that move products into and out of the same groups at once (each appending its
+/// rows to the same keys) leave the counters exact.
+#[tokio::test]
+async fn concurrent_writes_to_the_same_groups_keep_the_counters_exact() {
+    let app = TestApp::new().await;
+    let names: Vec<String> = (0..8).map(|i| format!("product_{i}")).collect();
+    for name in &names {
+        register(&app, name, "HMPPS", "draft", json!({})).await;
+    }
+
+    let moves = futures_util::future::join_all(names.iter().enumerate().map(|(i, name)| {
+        let mut fields = product_fields(name);
+        fields["domain"] = json!(if i % 2 == 0 { "Courts" } else { "HMPPS" });
+        fields["status"] = json!("published");
+        fields["dataProductMaintainer"] = json!("sam@justice.gov.uk");
+        let app = &app;
+        async move {
+            let path = format!("/v1/data-products/dp:{name}");
+            let moved = app.put(&path, &fields).await;
+            assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+            let tabled = app
+                .post(
+                    &format!("/v1/schemas/dp:{name}:cells"),
+                    &table(&[("cell", "string")]),
+                )
+                .await;
+            assert_eq!(tabled.status, StatusCode::CREATED, "{}", tabled.text);
+        }
+    }))
+    .await;
+    assert_eq!(moves.len(), names.len());
+
+    let kept = stats(&app, "").await;
+    sqlx::query("SELECT stats_rebuild()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, stats(&app, "").await);
+    assert_eq!(
+        kept["products"]["byDomainAndStatus"],
+        json!([{"domain": "Courts", "status": "published", "products": 4},
+               {"domain": "HMPPS", "status": "published", "products": 4}])
+    );
+    assert_eq!(kept["schemas"]["tables"], 8);
+    assert_eq!(kept["health"]["missing"]["maintainer"], 0);
+}
+
 #[tokio::test]
 async fn upgrading_back_fills_the_counters_from_existing_data() {
     let app = TestApp::at_migration(8).await;

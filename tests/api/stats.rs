@@ -264,6 +264,129 @@ async fn counters_stay_exact_through_every_kind_of_write() {
     );
 }
 
+/// Rows in the counter tables a table write can touch besides the version's own.
+async fn table_counter_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM stats_catalogue) + (SELECT count(*) FROM stats_column_types)
+                + (SELECT count(*) FROM stats_missing)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+/// The kept counters equal a recomputation from scratch (which replaces them).
+async fn assert_counters_exact(app: &TestApp) -> Value {
+    let kept = stats(app, "").await;
+    sqlx::query("SELECT stats_rebuild()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, stats(app, "").await);
+    kept
+}
+
+/// A table write is counted as its net effect (migration 0013): revising a description that
+/// stays non-blank writes no counter row; describing what was undescribed moves only the flags.
+#[tokio::test]
+async fn a_table_change_is_counted_once_as_its_net_effect() {
+    let app = TestApp::new().await;
+    hand_built_catalogue(&app).await;
+    let rows_before = table_counter_rows(&app).await;
+
+    let revised = json!({
+        "tableDescription": "",
+        "columns": [
+            {"name": "id", "type": "int", "description": "The hearing, revised"},
+            {"name": "fee", "type": "decimal(10,2)", "description": ""}
+        ]
+    });
+    let response = app.put("/v1/schemas/dp:courts:hearings", &revised).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    assert_eq!(table_counter_rows(&app).await, rows_before);
+
+    let described = json!({
+        "tableDescription": "Court hearings",
+        "columns": [
+            {"name": "id", "type": "int", "description": "The hearing"},
+            {"name": "fee", "type": "decimal(10,2)", "description": "The fee"},
+            {"name": "held_on", "type": "date", "description": "When"}
+        ]
+    });
+    let response = app.put("/v1/schemas/dp:courts:hearings", &described).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    // One catalogue row (+1 column), one type row (date), two flag rows (both cleared).
+    assert_eq!(table_counter_rows(&app).await, rows_before + 4);
+
+    let kept = assert_counters_exact(&app).await;
+    assert_eq!(
+        kept["health"]["missing"],
+        json!({"maintainer": 1, "dpiaDecision": 1, "tableDescriptions": 0,
+               "columnDescriptions": 0})
+    );
+    assert_eq!(kept["schemas"]["columns"], 6);
+}
+
+/// Revisions closed and opened other than by daap's one statement per table write (a close
+/// and its successor in separate statements; one statement replacing several tables) are
+/// counted exactly too: the close counts on its own unless its successor is in its statement.
+#[tokio::test]
+async fn revisions_replaced_by_any_statement_shape_keep_the_counters_exact() {
+    let app = TestApp::new().await;
+    hand_built_catalogue(&app).await;
+    post_table(&app, "dp:courts:rooms", &table(&[("room", "string")])).await;
+    let courts: i64 = sqlx::query_scalar("SELECT id FROM data_products WHERE name = 'courts'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+
+    let mut tx = app.pool.begin().await.unwrap();
+    sqlx::query(
+        "UPDATE table_revisions SET end_seq = 100
+         WHERE product_id = $1 AND table_name = 'rooms' AND end_seq IS NULL",
+    )
+    .bind(courts)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        r#"INSERT INTO table_revisions (product_id, table_name, first_seq, table_description,
+                                        columns)
+           VALUES ($1, 'rooms', 100, '', '[{"name": "room", "type": "bigint", "description": ""}]')"#,
+    )
+    .bind(courts)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_counters_exact(&app).await;
+
+    sqlx::query(
+        r#"WITH closed AS (
+               UPDATE table_revisions SET end_seq = 200
+               WHERE product_id = $1 AND end_seq IS NULL
+               RETURNING table_name, columns
+           )
+           INSERT INTO table_revisions (product_id, table_name, first_seq, table_description,
+                                        columns)
+           SELECT $1, table_name, 200, 'Described',
+                  columns || '[{"name": "added", "type": "date", "description": "New"}]'
+           FROM closed"#,
+    )
+    .bind(courts)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let kept = assert_counters_exact(&app).await;
+    assert_eq!(kept["health"]["missing"]["tableDescriptions"], 0);
+    assert_eq!(
+        kept["schemas"]["columnTypes"],
+        json!([{"type": "bigint", "columns": 2}, {"type": "date", "columns": 2},
+               {"type": "int", "columns": 2}, {"type": "decimal", "columns": 1},
+               {"type": "timestamp", "columns": 1}])
+    );
+}
+
 /// Rows per key in each counter table (migration 0012: any number; folding leaves one).
 async fn most_rows_per_key(app: &TestApp) -> i64 {
     sqlx::query_scalar(

@@ -22,9 +22,18 @@
 --   its statement (a deleted table, or a successor opened by a later statement) is counted
 --   on its own, as before. The no-overlap constraint makes the close always come before the
 --   open in a statement, so the update trigger always fires first.
+-- * A column type's family is the text before its first `(` or `<`, found without a regular
+--   expression: for the canonical spellings daap stores (`decimal(10,2)`, `array<string>`,
+--   `timestamp`) the same family as before, at a third of the cost (the regular expression
+--   was a third of the triggers' time on a table of 35 columns).
 -- * stats_compact() folds every counter table with one routine, stats_fold().
 
 DROP FUNCTION stats_revision_counted(bigint, integer, text, jsonb);
+
+-- A column type's family: `decimal(10,2)` -> `decimal`, `array<string>` -> `array`.
+CREATE OR REPLACE FUNCTION stats_type_name(type text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN split_part(split_part(lower(type), '(', 1), '<', 1);
 
 -- What replacing revision `old` by revision `new` of one table changes, `NULL` columns meaning
 -- "no such revision" (a created or deleted table). Counts only for a live product (one with a

@@ -4,7 +4,7 @@
 //! Each reader returns a placeholder when the field is invalid; the placeholders are never used
 //! because [`Fields::finish`] fails whenever any error was recorded.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
@@ -90,7 +90,9 @@ pub struct Fields<'a> {
     object: &'a Map<String, Value>,
     /// JSON Pointer of this object inside the request body (`""` for the body itself).
     base: String,
-    known: BTreeSet<String>,
+    /// The members read or reported on; any other member is unknown. Few per object, and
+    /// their names are the code's own constants, so a list without copies serves best.
+    known: Vec<&'static str>,
     errors: Vec<FieldError>,
 }
 
@@ -107,7 +109,7 @@ impl<'a> Fields<'a> {
             Value::Object(object) => Ok(Self {
                 object,
                 base,
-                known: BTreeSet::new(),
+                known: Vec::new(),
                 errors: Vec::new(),
             }),
             other => Err(FieldError::new(
@@ -117,9 +119,15 @@ impl<'a> Fields<'a> {
         }
     }
 
+    fn mark_known(&mut self, key: &'static str) {
+        if !self.known.contains(&key) {
+            self.known.push(key);
+        }
+    }
+
     /// Record a problem with `key`.
-    pub fn error(&mut self, key: &str, detail: impl Into<String>) {
-        self.known.insert(key.to_owned());
+    pub fn error(&mut self, key: &'static str, detail: impl Into<String>) {
+        self.mark_known(key);
         let path = self.pointer(key);
         self.errors.push(FieldError::new(path, detail));
     }
@@ -132,7 +140,7 @@ impl<'a> Fields<'a> {
 
     /// The raw value of `key`; `None` when absent or `null`.
     fn get(&mut self, key: &'static str) -> Option<&'a Value> {
-        self.known.insert(key.to_owned());
+        self.mark_known(key);
         self.object.get(key).filter(|value| !value.is_null())
     }
 
@@ -325,7 +333,7 @@ impl<'a> Fields<'a> {
         let unknown: Vec<String> = self
             .object
             .keys()
-            .filter(|key| !self.known.contains(*key))
+            .filter(|key| !self.known.contains(&key.as_str()))
             .cloned()
             .collect();
         for key in unknown {

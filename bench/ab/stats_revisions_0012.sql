@@ -1,5 +1,9 @@
 -- bench/ab.sh AB_BEFORE_SQL: the table-revision statistics triggers as migration 0012 defined
--- them (a close and an open counted separately), on a database at migration 0013. Idempotent.
+-- them (a close and an open counted separately, the type family found with a regular
+-- expression), on a database at migration 0013. Idempotent.
+CREATE OR REPLACE FUNCTION stats_type_name(type text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN COALESCE(substring(lower(type) FROM '^[a-z_]+'), lower(type));
 CREATE OR REPLACE FUNCTION stats_revision_counted(p_product_id bigint, p_sign integer,
                                        p_description text, p_columns jsonb)
 RETURNS void LANGUAGE plpgsql AS $$

@@ -1,6 +1,9 @@
 -- bench/ab.sh AB_AFTER_SQL: the table-revision statistics triggers as migration 0013 defines
 -- them (a table change counted once, as its net effect), back from
 -- bench/ab/stats_revisions_0012.sql. Idempotent.
+CREATE OR REPLACE FUNCTION stats_type_name(type text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN split_part(split_part(lower(type), '(', 1), '<', 1);
 CREATE OR REPLACE FUNCTION stats_revision_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- Closed, and its successor opened by this same statement (visible to an AFTER trigger):

@@ -95,10 +95,12 @@ impl TableSchema {
             }
         }
         let mut columns = Vec::with_capacity(items.len());
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        // A valid name is lower-case already (invalid ones are cleared below), so the names
+        // as sent are the keys.
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(items.len());
+        let columns_pointer = reader.pointer("columns");
         for (index, item) in items.iter().enumerate() {
-            let base = format!("{}/{index}", reader.pointer("columns"));
-            let column = match Fields::nested(item, base.clone()) {
+            let column = match Fields::nested(item, format!("{columns_pointer}/{index}")) {
                 Ok(mut fields) => {
                     let column = read_column(&mut fields);
                     reader.extend(fields.into_errors());
@@ -110,10 +112,11 @@ impl TableSchema {
                 }
             };
             if !column.name.is_empty()
-                && let Some(first) = seen.insert(column.name.to_ascii_lowercase(), index)
+                && let Some(name) = item.get("name").and_then(Value::as_str)
+                && let Some(first) = seen.insert(name, index)
             {
                 reader.extend([crate::validation::FieldError::new(
-                    format!("{base}/name"),
+                    format!("{columns_pointer}/{index}/name"),
                     format!("duplicates the name of column {first}"),
                 )]);
             }

@@ -18,6 +18,14 @@ pub struct TableRow {
 }
 
 impl TableRow {
+    /// The schema, taking the row's strings instead of copying them.
+    pub fn into_schema(self) -> TableSchema {
+        TableSchema {
+            table_description: self.table_description,
+            columns: self.columns.0,
+        }
+    }
+
     pub fn schema(&self) -> TableSchema {
         TableSchema {
             table_description: self.table_description.clone(),

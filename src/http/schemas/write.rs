@@ -53,6 +53,9 @@ pub(super) async fn write_table(
             &schema_etag(current.product_id, current.version(), &existing.table_name),
         )?;
     }
+    // The revision this write ends, if any, and the schema it had (the row's, not a copy).
+    let closes = existing.as_ref().map(|old| old.first_seq);
+    let existing = existing.map(TableRow::into_schema);
     let (kind, change, new_schema) = match write {
         TableWrite::Create(schema) => {
             if existing.is_some() {
@@ -82,18 +85,14 @@ pub(super) async fn write_table(
             let old = existing
                 .as_ref()
                 .ok_or_else(|| table_not_found(reference))?;
-            let change = TableChange::between(&old.schema(), schema);
+            let change = TableChange::between(old, schema);
             (TableChangeKind::Updated, change, Some(schema.clone()))
         }
         TableWrite::Delete => {
             let old = existing
                 .as_ref()
                 .ok_or_else(|| table_not_found(reference))?;
-            (
-                TableChangeKind::Deleted,
-                TableChange::deleted(&old.schema()),
-                None,
-            )
+            (TableChangeKind::Deleted, TableChange::deleted(old), None)
         }
     };
     let Some(bump) = change.bump.as_bump() else {
@@ -137,7 +136,7 @@ pub(super) async fn write_table(
                     author: actor.author(),
                     table: Some(TableRevisionChange {
                         table,
-                        closes: existing.as_ref().map(|old| old.first_seq),
+                        closes,
                         opens: new_schema.as_ref(),
                     }),
                 },

@@ -27,8 +27,11 @@
 --   `timestamp`) the same family as before, at a third of the cost (the regular expression
 --   was a third of the triggers' time on a table of 35 columns).
 -- * stats_compact() folds every counter table with one routine, stats_fold().
+--
+-- Every statement may run again (bench/ab.sh applies this file as AB_AFTER_SQL, after
+-- bench/ab/stats_revisions_0012.sql put 0012's triggers back).
 
-DROP FUNCTION stats_revision_counted(bigint, integer, text, jsonb);
+DROP FUNCTION IF EXISTS stats_revision_counted(bigint, integer, text, jsonb);
 
 -- A column type's family: `decimal(10,2)` -> `decimal`, `array<string>` -> `array`.
 CREATE OR REPLACE FUNCTION stats_type_name(type text) RETURNS text
@@ -38,7 +41,7 @@ CREATE OR REPLACE FUNCTION stats_type_name(type text) RETURNS text
 -- What replacing revision `old` by revision `new` of one table changes, `NULL` columns meaning
 -- "no such revision" (a created or deleted table). Counts only for a live product (one with a
 -- stats_product row).
-CREATE FUNCTION stats_revision_replaced(p_product_id bigint,
+CREATE OR REPLACE FUNCTION stats_revision_replaced(p_product_id bigint,
                                         p_old_description text, p_old_columns jsonb,
                                         p_new_description text, p_new_columns jsonb)
 RETURNS void LANGUAGE plpgsql AS $$
@@ -106,7 +109,7 @@ $$;
 
 -- The marker naming a revision closed at `seq` whose counting its successor's insert trigger
 -- takes over: ' product_id/table_name/seq ' (spaces around each, so that several can be held).
-CREATE FUNCTION stats_replacement_marker(p_product_id bigint, p_table_name text, p_seq integer)
+CREATE OR REPLACE FUNCTION stats_replacement_marker(p_product_id bigint, p_table_name text, p_seq integer)
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN ' ' || p_product_id || '/' || p_table_name || '/' || p_seq || ' ';
 
@@ -165,7 +168,7 @@ $$;
 -- Fold one counter table: every key (the columns `keys`; none for a table that is a single
 -- figure) with more than one row gets one row, the sums of its `sums` columns (none when they
 -- are all 0). Returns the number of rows folded away.
-CREATE FUNCTION stats_fold(p_table regclass, p_keys text[], p_sums text[]) RETURNS bigint
+CREATE OR REPLACE FUNCTION stats_fold(p_table regclass, p_keys text[], p_sums text[]) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     d_keys text := (SELECT string_agg(format('%I', k), ', ') FROM unnest(p_keys) AS k);

@@ -13,6 +13,7 @@ pub mod pool;
 pub mod products;
 pub mod snapshots;
 pub mod stats;
+pub mod table_counts;
 pub mod tables;
 pub mod uploads;
 pub mod versions;

@@ -9,7 +9,7 @@ use crate::domain::table::{TableChange, TableSchema};
 use crate::error::ApiError;
 use crate::http::preconditions::{check_if_match, if_none_match_star};
 use crate::http::write::{Applied, Effect, VersionWriter, ensure_latest};
-use crate::store::products::{NewVersion, ProductVersionRow, TableRevisionChange};
+use crate::store::products::{CurrentRevision, NewVersion, ProductVersionRow, TableRevisionChange};
 use crate::store::tables::TableRow;
 
 use super::json::{ProductVersionRef, Schema, SchemaWriteResult};
@@ -136,7 +136,9 @@ pub(super) async fn write_table(
                     author: actor.author(),
                     table: Some(TableRevisionChange {
                         table,
-                        closes,
+                        closes: closes
+                            .zip(existing.as_ref())
+                            .map(|(first_seq, schema)| CurrentRevision { first_seq, schema }),
                         opens: new_schema.as_ref(),
                     }),
                 },

@@ -10,4 +10,6 @@ pub use read::{
     list_current, lock_current,
 };
 pub use row::{HeadWithTableRow, ProductVersionRow};
-pub use write::{NewVersion, TableRevisionChange, append_version, insert_product, mark_deleted};
+pub use write::{
+    CurrentRevision, NewVersion, TableRevisionChange, append_version, insert_product, mark_deleted,
+};

@@ -8,6 +8,7 @@ use sqlx::types::Json;
 use crate::domain::table::TableSchema;
 use crate::domain::{Author, Bump, DataProductName, ProductFields, Status, Version};
 use crate::store::error::{StoreError, is_unique_violation};
+use crate::store::table_counts::TableCountDeltas;
 
 use super::ProductVersionRow;
 
@@ -109,11 +110,18 @@ pub struct NewVersion<'a> {
 /// What a version does to one table: end its current revision, start a new one, or both.
 pub struct TableRevisionChange<'a> {
     pub table: &'a str,
-    /// `first_seq` of the table's current revision, which the version ends; `None` when the
-    /// version creates the table.
-    pub closes: Option<i32>,
+    /// The table's current revision, which the version ends; `None` when the version creates
+    /// the table.
+    pub closes: Option<CurrentRevision<'a>>,
     /// The table's schema from the version on; `None` when the version deletes the table.
     pub opens: Option<&'a TableSchema>,
+}
+
+/// A table's revision in the version a write builds on.
+pub struct CurrentRevision<'a> {
+    /// The version that opened it (part of its key).
+    pub first_seq: i32,
+    pub schema: &'a TableSchema,
 }
 
 impl TableRevisionChange<'_> {
@@ -150,7 +158,9 @@ impl TableRevisionChange<'_> {
 ///
 /// The same statement raises the product's `sync_state` to the new version for every target in
 /// `sync_targets` (the catalogue outbox, see migration 0007), so a version exists exactly when
-/// its delivery is queued.
+/// its delivery is queued; and for a table write it marks the change as counted and applies
+/// its deltas to the dashboard's counters, computed here from the two schemas (migration
+/// 0014), which spares the revision triggers from re-reading both revisions.
 #[tracing::instrument(level = "debug", skip_all, name = "db.products.append_version")]
 pub async fn append_version(
     conn: &mut PgConnection,
@@ -168,6 +178,14 @@ pub async fn append_version(
         .filter(|change| change.changes_names())
         .map(|change| change.tables_after(&current.tables));
     let opens = table.and_then(|change| change.opens);
+    // The dashboard counters' deltas, passed only when one is not zero (a revised description
+    // that stays non-blank changes none).
+    let counts = table
+        .map(|change| {
+            TableCountDeltas::between(change.closes.as_ref().map(|c| c.schema), change.opens)
+        })
+        .filter(|counts| !counts.is_zero());
+    let counts = counts.as_ref();
     // Every other part reads `head`, so nothing is written unless the head moved; the new
     // revision is inserted only after the old one is ended (`closed` feeds it), so the
     // no-overlap constraint never sees both open at once.
@@ -181,7 +199,11 @@ pub async fn append_version(
                    tags = $17, updated_at = now(), updated_by = $18,
                    current_tables = COALESCE($20, current_tables)
                WHERE id = $1 AND current_seq = $2 - 1
-               RETURNING id, name
+               -- Before any revision row is written (they all wait for this row): the
+               -- revision triggers skip a change marked as counted by its writer.
+               RETURNING id, name,
+                         CASE WHEN $21::text IS NOT NULL
+                              THEN stats_mark_counted(id, $21::text, $2) END AS counted
            ), queued AS (
                INSERT INTO sync_state AS s (product_id, target, name, wanted_seq, pending_since)
                SELECT head.id, target, head.name, $2, now()
@@ -215,8 +237,13 @@ pub async fn append_version(
                SELECT head.id, $21::text, $2, $23::text, $24::jsonb
                FROM head, (SELECT count(*) FROM closed) AS after_close
                WHERE $23::text IS NOT NULL
+           ), counted AS (
+               SELECT stats_apply_table_deltas(head.id, $26, $27, $28, $29, $30::text[],
+                                               $31::int4[])
+               FROM head
+               WHERE $26::int4 IS NOT NULL
            )
-           SELECT created_at FROM version"#,
+           SELECT created_at FROM version, (SELECT count(*) FROM counted) AS counted"#,
         current.product_id,
         seq,
         version.major,
@@ -238,10 +265,16 @@ pub async fn append_version(
         new.author.display_name.as_deref(),
         new_tables.as_deref(),
         table.map(|change| change.table),
-        table.and_then(|change| change.closes),
+        table.and_then(|change| change.closes.as_ref().map(|c| c.first_seq)),
         opens.map(|schema| schema.table_description.as_str()),
         opens.map(|schema| Json(&schema.columns)) as _,
         sync_targets as &[&str],
+        counts.map(|c| c.tables),
+        counts.map(|c| c.columns),
+        counts.map(|c| c.undescribed_tables),
+        counts.map(|c| c.undescribed_columns),
+        counts.map(|c| c.type_names.as_slice()),
+        counts.map(|c| c.type_columns.as_slice()),
     )
     .fetch_optional(conn)
     .await?;

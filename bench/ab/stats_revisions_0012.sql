@@ -1,7 +1,10 @@
 -- bench/ab.sh AB_BEFORE_SQL: the table-revision statistics triggers as migration 0012 defined
 -- them (a close and an open counted separately, the type family found with a regular
 -- expression), on a database at migration 0013; migrations/0013_stats_net_table_changes.sql,
--- which may run again, puts 0013's back. Idempotent.
+-- which may run again, puts 0013's back. Idempotent. Only with daap builds from before
+-- migration 0014: its triggers have no WHEN condition, so a later daap's table writes, which
+-- count their own change, would be counted twice (bench/ab/stats_triggers_0013.sql is 0014's
+-- counterpart).
 CREATE OR REPLACE FUNCTION stats_type_name(type text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN COALESCE(substring(lower(type) FROM '^[a-z_]+'), lower(type));

@@ -57,6 +57,11 @@ async fn post_table(app: &TestApp, id: &str, body: &Value) {
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
 }
 
+async fn put_table(app: &TestApp, id: &str, body: &Value) {
+    let response = app.put(&format!("/v1/schemas/{id}"), body).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+}
+
 /// `prisons` (HMPPS, draft, no maintainer) with `incidents` changed in a breaking way,
 /// `courts` (HMPPS, published, DPIA required and undecided) with an undescribed table, and
 /// `legal_aid` (LAA, published, DPIA decided) without tables.
@@ -294,8 +299,7 @@ async fn a_table_change_is_counted_once_as_its_net_effect() {
             {"name": "fee", "type": "decimal(10,2)", "description": ""}
         ]
     });
-    let response = app.put("/v1/schemas/dp:courts:hearings", &revised).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    put_table(&app, "dp:courts:hearings", &revised).await;
     assert_eq!(table_counter_rows(&app).await, rows_before);
 
     let described = json!({
@@ -306,8 +310,7 @@ async fn a_table_change_is_counted_once_as_its_net_effect() {
             {"name": "held_on", "type": "date", "description": "When"}
         ]
     });
-    let response = app.put("/v1/schemas/dp:courts:hearings", &described).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    put_table(&app, "dp:courts:hearings", &described).await;
     // One catalogue row (+1 column), one type row (date), two flag rows (both cleared).
     assert_eq!(table_counter_rows(&app).await, rows_before + 4);
 
@@ -381,8 +384,7 @@ async fn create_revise_and_delete_a_table(app: &TestApp) {
             {"name": "paid_at", "type": "date", "description": "When"}
         ]
     });
-    let response = app.put("/v1/schemas/dp:courts:fees", &revised).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    put_table(app, "dp:courts:fees", &revised).await;
     let revised = assert_counters_exact(app).await;
     assert_eq!(
         revised["schemas"],

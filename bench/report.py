@@ -313,10 +313,42 @@ def collect(work: Path, names: list[str]) -> dict:
         "pgbench_tpcb": parse_pgbench(work, meta, "pgbench_tpcb.txt",
                                       "pgbench -i -s <clients> (own database); pgbench (TPC-B-like) -M prepared"),
         "scenarios": {name: collect_scenario(work, name) for name in names},
+        "rounds": collect_rounds(work, meta),
         "profile": profiles,
         "history_scale": history,
         "schema_scale": collect_schema_scale(work, meta),
     }
+
+
+# What a verdict round measures (bench/run.sh): the yardsticks and the scenarios whose same-run
+# ratios are judged, and of each only what the ratios read.
+ROUND_SCENARIOS = ("health", "get", "get_rate", "get_old", "get_schema", "post", "put",
+                   "put_schema_minor", "put_schema_major")
+
+
+def collect_rounds(work: Path, meta: dict[str, str]) -> list[dict]:
+    rounds = []
+    for number in range(1, int(meta.get("verdict_rounds") or 0) + 1):
+        prefix = f"r{number}."
+        scenarios = {}
+        for name in ROUND_SCENARIOS:
+            if not (work / f"{prefix}{name}.wrk.txt").exists():
+                continue
+            full = collect_scenario(work, prefix + name)
+            scenarios[name] = {key: full[key] for key in (
+                "requests", "requests_per_second", "latency_ms", "errors", "server_errors_5xx",
+                "server_cpu_ms_per_request", "postgres_cpu_ms_per_request",
+                "machine_cpu_busy_percent")}
+        tps = lambda file: {"transactions_per_second": parse_pgbench(  # noqa: E731
+            work, meta, prefix + file).get("transactions_per_second")}
+        rounds.append({
+            "duration": meta["round_duration"],
+            "get_rate": int((work / f"{prefix}get_rate.asked").read_text()),
+            "pgbench_get_query": tps("pgbench_get_query.txt"),
+            "pgbench_tpcb": tps("pgbench_tpcb.txt"),
+            "scenarios": scenarios,
+        })
+    return rounds
 
 
 def collect_schema_scale(work: Path, meta: dict[str, str]) -> dict:
@@ -344,6 +376,24 @@ def rate(value: float | None) -> str:
 def target(label: str, goal: str, measured: str, ok: bool | None) -> dict:
     return {"target": label, "goal": goal, "measured": measured,
             "status": "—" if ok is None else ("PASS" if ok else "FAIL")}
+
+
+def ratio_target(label: str, goal: str, measured: str, value: float | None, limit: float,
+                 compare: str, unit: str, ok: bool | None = None) -> dict:
+    """A target decided by one number against a limit (`compare`: ge, le or lt), which the
+    verdict rounds can take the median of. `ok` overrides the comparison (a rate not held)."""
+    if ok is None and value is not None:
+        ok = passes(value, limit, compare)
+    return {**target(label, goal, measured, ok), "value": value, "limit": limit,
+            "compare": compare, "unit": unit}
+
+
+def passes(value: float, limit: float, compare: str) -> bool:
+    return {"ge": value >= limit, "le": value <= limit, "lt": value < limit}[compare]
+
+
+def fmt_value(value: float, unit: str) -> str:
+    return {"%": f"{value:.1%}", "×": f"{value:.2f}×", "ms": ms(value)}[unit]
 
 
 def deep_target(results: dict, first: str, deep: str, label: str) -> dict:
@@ -389,62 +439,110 @@ def http_sql_bound(results: dict) -> float | None:
 
 
 def targets(results: dict) -> list[dict]:
+    return judged_by_rounds(results, ratio_targets(results)) + other_targets(results)
+
+
+def round_results(results: dict, rnd: dict) -> dict:
+    """One verdict round in the shape `ratio_targets` reads."""
+    return {"scenarios": rnd["scenarios"], "pgbench_get_query": rnd["pgbench_get_query"],
+            "pgbench_tpcb": rnd["pgbench_tpcb"],
+            "settings": {**results["settings"], "get_rate": rnd["get_rate"]}}
+
+
+def judged_by_rounds(results: dict, single: list[dict]) -> list[dict]:
+    """Each ratio target decided by the median of its verdict rounds (bench/run.sh), when the
+    run has them; the single pass's figure stays in the text."""
+    rounds = results.get("rounds") or []
+    if not rounds:
+        return single
+    per_round = [{t["target"]: t for t in ratio_targets(round_results(results, r))} for r in rounds]
+    out = []
+    for t in single:
+        values = [r[t["target"]]["value"] for r in per_round
+                  if t["target"] in r and r[t["target"]].get("value") is not None]
+        if t.get("limit") is None or not values:
+            out.append(t)
+            continue
+        median = statistics.median(values)
+        failed_rounds = sum(r[t["target"]]["status"] == "FAIL" and
+                            passes(r[t["target"]]["value"], t["limit"], t["compare"])
+                            for r in per_round if t["target"] in r)
+        ok = passes(median, t["limit"], t["compare"]) and not failed_rounds
+        unit = t["unit"]
+        out.append({
+            **t,
+            "measured": f"median of {len(values)} rounds **{fmt_value(median, unit)}** "
+                        f"({', '.join(fmt_value(v, unit) for v in values)})"
+                        + (f"; {failed_rounds} round(s) had errors or missed the rate"
+                           if failed_rounds else "")
+                        + f". Single pass: {t['measured']}",
+            "status": "PASS" if ok else "FAIL",
+            "value": median,
+            "rounds": values,
+        })
+    return out
+
+
+def ratio_targets(results: dict) -> list[dict]:
+    """The targets that are same-run ratios (or a latency at a same-run rate)."""
     s, out = results["scenarios"], []
     conns = results["settings"]["connections"]
     bound = http_sql_bound(results)
     if "get" in s:
         g = s["get"]["requests_per_second"]
         share = None if bound is None else g / bound
-        out.append(target(
+        out.append(ratio_target(
             "GET one product vs the HTTP + SQL bound", f"≥ {GET_VS_BOUND:.0%} of the bound at {conns} connections",
             f"{rate(g)} = {share:.0%} of {rate(bound)}" if share is not None else
             "not measured (no `health` scenario or no pgbench of its SQL)",
-            None if share is None else share >= GET_VS_BOUND))
+            share, GET_VS_BOUND, "ge", "%"))
         for name, label in OTHER_READS.items():
             if name in s:
                 slower = ratio(g, s[name]["requests_per_second"])
-                out.append(target(
+                out.append(ratio_target(
                     f"{label} vs GET one product", f"rate within {READS_VS_GET}× of `get`'s",
                     f"{rate(s[name]['requests_per_second'])} vs {rate(g)} ({fmt_ratio(slower)} slower)",
-                    None if slower is None else slower <= READS_VS_GET))
+                    slower, READS_VS_GET, "le", "×"))
         health_cpu = (s.get("health") or {}).get("server_cpu_ms_per_request")
         get_cpu = s["get"].get("server_cpu_ms_per_request")
         cpu_r = ratio(get_cpu, health_cpu)
-        out.append(target(
+        out.append(ratio_target(
             "daap's CPU per GET vs per /health/live", f"≤ {GET_CPU_VS_HEALTH}×",
             "not measured" if cpu_r is None else
             f"{1000 * get_cpu:.0f} µs vs {1000 * health_cpu:.0f} µs ({fmt_ratio(cpu_r)})",
-            None if cpu_r is None else cpu_r <= GET_CPU_VS_HEALTH))
+            cpu_r, GET_CPU_VS_HEALTH, "le", "×"))
     if "get_rate" in s:
         g = s["get_rate"]
         wanted = results["settings"]["get_rate"]
         held = g["requests_per_second"] >= 0.9 * wanted
         p99 = g["latency_ms"]["p99"]
-        out.append(target(
+        out.append(ratio_target(
             "GET one product p99 at half the max rate", f"p99 < {P99_LIMIT_MS} ms",
             f"p99 {ms(p99)} at {rate(g['requests_per_second'])} (asked {rate(wanted)})"
             + ("" if held else "; the rate was not held"),
-            p99 < P99_LIMIT_MS and held and g["errors"] == 0))
+            p99, P99_LIMIT_MS, "lt", "ms",
+            ok=p99 < P99_LIMIT_MS and held and g["errors"] == 0))
     tpcb = (results.get("pgbench_tpcb") or {}).get("transactions_per_second")
     for name, label in WRITES.items():
         if name in s:
             w = s[name]
             share = None if not tpcb else w["requests_per_second"] / tpcb
-            out.append(target(
+            out.append(ratio_target(
                 f"Writes: {label} vs pgbench TPC-B", f"≥ {WRITES_VS_TPCB:.0%} of TPC-B's rate, no 5xx",
                 (f"{rate(w['requests_per_second'])} = {share:.0%} of {rate(tpcb)}" if share is not None
                  else f"{rate(w['requests_per_second'])}; TPC-B not measured")
                 + f", {w['server_errors_5xx']} 5xx ({w['errors']} errors)",
-                None if share is None else (share >= WRITES_VS_TPCB and w["server_errors_5xx"] == 0)))
+                share, WRITES_VS_TPCB, "ge", "%",
+                ok=None if share is None else (share >= WRITES_VS_TPCB and w["server_errors_5xx"] == 0)))
     if "put" in s:
         for name in ("put_schema_minor", "put_schema_major"):
             if name in s:
                 share = ratio(s[name]["requests_per_second"], s["put"]["requests_per_second"])
-                out.append(target(
+                out.append(ratio_target(
                     f"Table writes: {WRITES[name]} vs PUT metadata", f"≥ {TABLE_VS_METADATA}× PUT metadata's rate",
                     f"{rate(s[name]['requests_per_second'])} vs {rate(s['put']['requests_per_second'])} "
                     f"({fmt_ratio(share)})",
-                    None if share is None else share >= TABLE_VS_METADATA))
+                    share, TABLE_VS_METADATA, "ge", "×"))
     if "upload" in s and "post" in s:
         u, p = s["upload"], s["post"]
         share = ratio(u["requests_per_second"], p["requests_per_second"])
@@ -453,6 +551,12 @@ def targets(results: dict) -> list[dict]:
             f"{rate(u['requests_per_second'])} = {fmt_ratio(share)} register's "
             f"{rate(p['requests_per_second'])}; {u['server_errors_5xx']} 5xx ({u['errors']} errors)",
             share is not None and share >= UPLOAD_VS_REGISTER and u["server_errors_5xx"] == 0))
+    return out
+
+
+def other_targets(results: dict) -> list[dict]:
+    """The targets that are not same-run ratios of the judged scenarios."""
+    s, out = results["scenarios"], []
     out.append(deep_target(results, "list", "list_deep", "Deep list page = first page"))
     out.append(deep_target(results, "list_filtered", "list_filtered_deep",
                            "Deep filtered list page = first page"))
@@ -534,6 +638,18 @@ def get_gap_section(results: dict) -> str:
             f"the profile below; a connection returned clean costs none (src/store/pool/).",
         ]
     return "\n".join(lines) + "\n"
+
+
+def rounds_note(results: dict) -> str:
+    rounds = results.get("rounds") or []
+    if not rounds:
+        return ("This run had no verdict rounds (`BENCH_ROUNDS=0`): each ratio is judged on the "
+                "single pass below, one measurement of each side minutes apart. ")
+    return (f"Each ratio is judged on its **median over {len(rounds)} verdict rounds** run after the "
+            f"scenarios: the yardsticks and the judged scenarios again, {rounds[0]['duration']} each, "
+            "interleaved, so a slow minute of the machine falls on both sides of a ratio instead of "
+            "one (the figures in brackets are the rounds'); the single pass below is the one in the "
+            "tables. A round with errors, or that did not hold the asked rate, fails its target. ")
 
 
 def targets_table(results: dict) -> str:
@@ -1198,7 +1314,7 @@ is a ratio to a yardstick measured in the same run, at the same concurrency, on 
 (the HTTP + SQL bound for reads, pgbench's TPC-B-like transaction for writes, PUT metadata for
 table writes, `/health/live` for daap's CPU per GET): these shared 2-core machines vary 3× from
 day to day, and a target must not flip with them. The absolute rates are in the tables for
-reading only. *The same* means within {SAME}× (the noise of this machine). A FAIL is a finding, not a failed run: `bench/run.sh` exits
+reading only. {rounds_note(results)}*The same* means within {SAME}× (the noise of this machine). A FAIL is a finding, not a failed run: `bench/run.sh` exits
 non-zero only for errors (a non-2xx response, a failed phase, a seed that does not match the API).
 {newer_than_run_note(results)}
 {get_gap_section(results)}

@@ -1466,6 +1466,12 @@ def main(argv: list[str]) -> int:
                 f"socket: {s['socket_errors']}); first: {s['sample_error']}",
                 file=sys.stderr,
             )
+        for number, rnd in enumerate(results.get("rounds") or [], start=1):
+            for name, s in rnd["scenarios"].items():
+                if s["errors"]:
+                    failed[f"round {number}: {name}"] = s
+                    print(f"verdict round {number}, {name}: {s['errors']} errors "
+                          f"({s['server_errors_5xx']} 5xx)", file=sys.stderr)
         problems = []
         for phase in ("schema_scale", "history_scale"):
             if (results.get(phase) or {}).get("error"):

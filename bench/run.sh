@@ -14,6 +14,8 @@
 #    time against the migrated database (bench/probe.py startup);
 # 4. runs fixed-duration, fixed-concurrency wrk scenarios (bench/lua/), recording the server's
 #    and its PostgreSQL backends' CPU time around each, and the server's peak RSS during each;
+#    then verdict rounds: the yardsticks and the judged scenarios again, short and interleaved,
+#    whose medians decide every same-run ratio;
 # 5. profiles GET one product, PUT metadata and PUT schema with `perf record` (bench/profile.py);
 # 6. checks that latency and rows per version do not depend on history length
 #    (bench/history_scale.py) or table count (bench/schema_scale.py);

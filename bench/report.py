@@ -339,8 +339,11 @@ def collect_rounds(work: Path, meta: dict[str, str]) -> list[dict]:
                 "requests", "requests_per_second", "latency_ms", "errors", "server_errors_5xx",
                 "server_cpu_ms_per_request", "postgres_cpu_ms_per_request",
                 "machine_cpu_busy_percent")}
-        tps = lambda file: {"transactions_per_second": parse_pgbench(  # noqa: E731
-            work, meta, prefix + file).get("transactions_per_second")}
+
+        def tps(file: str) -> dict:
+            return {"transactions_per_second":
+                    parse_pgbench(work, meta, prefix + file).get("transactions_per_second")}
+
         rounds.append({
             "duration": meta["round_duration"],
             "get_rate": int((work / f"{prefix}get_rate.asked").read_text()),

@@ -276,6 +276,12 @@ log "start-up: 5 starts of daap serve against the migrated database"
 python3 bench/probe.py startup --daap "$daap" --database-url "$DATABASE_URL" --runs 5 \
     --interval-ms 5 >"$work/startup.json"
 
+run_pgbench() { # file duration url [pgbench args...]: a timed run at wrk's concurrency, to $work/file
+    local file=$1 duration=$2 url=$3
+    shift 3
+    pgbench -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$(seconds_of "$duration")" "$@" "$url" \
+        >"$work/$file" 2>&1 || { cat "$work/$file" >&2; die "pgbench failed ($file)"; }
+}
 # The machine's own limit for the simplest indexed read, at the same concurrency as wrk:
 # select-only pgbench (one primary-key lookup per transaction) with prepared statements, as
 # sqlx uses, over TCP to the same server (libpq's default sslmode=prefer, like daap's
@@ -286,8 +292,7 @@ pgbench_url=$(url_for "$pgbench_db")
 log "pgbench -S ($CONNECTIONS clients, $DURATION)"
 pgbench -i -q -s 1 "$pgbench_url" >"$work/pgbench_init.txt" 2>&1 ||
     { cat "$work/pgbench_init.txt" >&2; die "pgbench -i failed"; }
-pgbench -S -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$(seconds_of "$DURATION")" "$pgbench_url" \
-    >"$work/pgbench.txt" 2>&1 || { cat "$work/pgbench.txt" >&2; die "pgbench failed"; }
+run_pgbench pgbench.txt "$DURATION" "$pgbench_url" -S
 grep -E '^tps|latency average' "$work/pgbench.txt" | sed 's/^/    /' >&2
 # The yardstick for writes: pgbench's built-in TPC-B-like transaction (three UPDATEs, a SELECT
 # and an INSERT in one transaction, committed with a WAL flush like every daap write), at the
@@ -297,17 +302,14 @@ log "pgbench TPC-B ($CONNECTIONS clients, $DURATION)"
 pgbench -i -q -s "$CONNECTIONS" "$pgbench_url" >"$work/pgbench_tpcb_init.txt" 2>&1 ||
     { cat "$work/pgbench_tpcb_init.txt" >&2; die "pgbench -i for TPC-B failed"; }
 psql "$pgbench_url" -qX -c CHECKPOINT >/dev/null 2>&1 || true
-pgbench -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$(seconds_of "$DURATION")" "$pgbench_url" \
-    >"$work/pgbench_tpcb.txt" 2>&1 || { cat "$work/pgbench_tpcb.txt" >&2; die "pgbench TPC-B failed"; }
+run_pgbench pgbench_tpcb.txt "$DURATION" "$pgbench_url"
 grep -E '^tps|latency average' "$work/pgbench_tpcb.txt" | sed 's/^/    /' >&2
 # (The TPC-B database stays until the verdict rounds have run it again.)
 # The same for the SQL behind GET one product (daap's exact statement from .sqlx/), on the
 # seeded database: how fast PostgreSQL alone can answer what that endpoint asks of it.
 log "pgbench: the SQL of GET one product ($CONNECTIONS clients, $DURATION)"
 python3 bench/probe.py get-query-script --products "$PRODUCTS" >"$work/get_query.sql"
-pgbench -n -f "$work/get_query.sql" -M prepared -c "$CONNECTIONS" -j "$THREADS" \
-    -T "$(seconds_of "$DURATION")" "$DATABASE_URL" >"$work/pgbench_get_query.txt" 2>&1 ||
-    { cat "$work/pgbench_get_query.txt" >&2; die "pgbench of the GET query failed"; }
+run_pgbench pgbench_get_query.txt "$DURATION" "$DATABASE_URL" -n -f "$work/get_query.sql"
 grep -E '^tps' "$work/pgbench_get_query.txt" | sed 's/^/    /' >&2
 
 # --- server -----------------------------------------------------------------------------------
@@ -380,6 +382,9 @@ scenario() { # name script url request [VAR=value...]
     grep -E '^ *(Requests/sec|Non-2xx|Socket errors)' "$work/$name.wrk.txt" | sed 's/^ */    /' >&2 || true
 }
 requests_per_second() { python3 bench/report.py rate "$work" "$1"; }
+half_rate_of() { # scenario: half its measured requests/s, at least 1 (the held-rate scenarios)
+    python3 -c "import sys; print(max(1, round(float(sys.argv[1]) / 2)))" "$(requests_per_second "$1")"
+}
 
 log "warm-up ($WARMUP)"
 run_wrk get.lua "$base/" "$WARMUP" >/dev/null
@@ -389,7 +394,7 @@ run_wrk get_schema.lua "$base/" "$WARMUP" >/dev/null
 scenario health fixed.lua "$base/health/live" "GET /health/live (no database: the HTTP stack alone)"
 scenario get get.lua "$base/" "GET /v1/data-products/dp:product_<random> (latest)"
 # Half of the maximum GET rate just measured, held steady: latency below saturation.
-get_rate=$(python3 -c "import sys; print(max(1, round(float(sys.argv[1]) / 2)))" "$(requests_per_second get)")
+get_rate=$(half_rate_of get)
 scenario get_rate get.lua "$base/" "GET /v1/data-products/dp:product_<random> at $get_rate requests/s (half of get)" \
     BENCH_RATE="$get_rate"
 scenario get_old get_old.lua "$base/" "GET /v1/data-products/dp:product_<random>:v1.<0-9> (old version)"
@@ -413,20 +418,14 @@ scenario mixed mixed.lua "$base/" "90 % reads / 10 % writes (see bench/lua/mixed
 # against its bound from 63 % to 79 %). So the yardsticks and the judged scenarios run again in
 # short rounds, interleaved, and every same-run ratio is judged on its median over the rounds
 # (bench/report.py); the single pass above stays, for the tables and the profile.
-round_pgbench() { # file url [pgbench args...]
-    local file=$1 url=$2
-    shift 2
-    pgbench -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$(seconds_of "$ROUND_DURATION")" "$@" "$url" \
-        >"$work/$file" 2>&1 || { cat "$work/$file" >&2; die "pgbench failed in a verdict round"; }
-}
 for round in $(seq "$ROUNDS"); do
     log "verdict round $round of $ROUNDS ($ROUND_DURATION each)"
     r=r$round
     measure "$r.health" fixed.lua "$base/health/live" "$ROUND_DURATION" "health"
-    round_pgbench "$r.pgbench_get_query.txt" "$DATABASE_URL" -n -f "$work/get_query.sql"
-    round_pgbench "$r.pgbench_tpcb.txt" "$pgbench_url"
+    run_pgbench "$r.pgbench_get_query.txt" "$ROUND_DURATION" "$DATABASE_URL" -n -f "$work/get_query.sql"
+    run_pgbench "$r.pgbench_tpcb.txt" "$ROUND_DURATION" "$pgbench_url"
     measure "$r.get" get.lua "$base/" "$ROUND_DURATION" "get"
-    round_rate=$(python3 -c "import sys; print(max(1, round(float(sys.argv[1]) / 2)))" "$(requests_per_second "$r.get")")
+    round_rate=$(half_rate_of "$r.get")
     echo "$round_rate" >"$work/$r.get_rate.asked"
     measure "$r.get_rate" get.lua "$base/" "$ROUND_DURATION" "get_rate" BENCH_RATE="$round_rate"
     measure "$r.get_old" get_old.lua "$base/" "$ROUND_DURATION" "get_old"

@@ -14,7 +14,8 @@
 #
 # Settings: BENCH_DATABASE_URL (as bench/run.sh), BENCH_PRODUCTS, BENCH_DURATION,
 # BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_PORT (18090), ROUNDS (5), SCENARIOS
-# (default: "get get_schema list post put put_schema_minor").
+# (default: "get get_schema list post put put_schema_minor"; also get_old, put_schema_major,
+# and health: `/health/live`, the HTTP stack alone).
 #
 # Prebuilt binaries: AB_BEFORE_BIN / AB_AFTER_BIN (paths) skip that side's build, e.g. when
 # both sides were built one after the other in one target directory, which on 2 cores takes
@@ -116,7 +117,7 @@ scenario_args() { # scenario -> lua script and environment
         get) echo "get.lua" ;;
         get_old) echo "get_old.lua" ;;
         get_schema) echo "get_schema.lua" ;;
-        list) echo "fixed.lua" ;;
+        health | list) echo "fixed.lua" ;;
         post) echo "post.lua BENCH_NAME_PREFIX=ab$2" ;;
         put) echo "put.lua" ;;
         put_schema_minor) echo "put_schema.lua BENCH_CHANGE=minor" ;;
@@ -142,6 +143,7 @@ for round in $(seq "$ROUNDS"); do
             read -r script vars <<<"$(scenario_args "$name" "${side}${round}")"
             path=/
             [[ $name == list ]] && path="/v1/data-products?limit=100"
+            [[ $name == health ]] && path="/health/live"
             before_cpu=$(python3 bench/probe.py cpu --server-pid "$server_pid" --database-url "$DATABASE_URL")
             # shellcheck disable=SC2086
             env BENCH_PRODUCTS="$PRODUCTS" BENCH_THREADS="$THREADS" $vars \

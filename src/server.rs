@@ -12,7 +12,7 @@ use crate::auth::{TokenValidator, http_client};
 use crate::authz::Policy;
 use crate::config::ServeArgs;
 use crate::database::Database;
-use crate::http::{AppState, app};
+use crate::http::{AppState, SharedState, app};
 use crate::readiness::Readiness;
 use crate::shutdown::{ShutdownPlan, drain_on_signal};
 use crate::store::pool;
@@ -90,7 +90,7 @@ async fn run(
     }
     let uploads = args.uploads.uploads(&args.database.data_dir()).await?;
     let readiness = Readiness::new();
-    let state = AppState {
+    let state = AppState::new(SharedState {
         pool: database.pool.clone(),
         policy: Arc::new(args.metadata_policy()),
         body_limit: args.body_limit_bytes,
@@ -104,7 +104,7 @@ async fn run(
         uploads: Some(Arc::new(uploads)),
         gateway: Arc::new(args.gateway()),
         readiness: readiness.clone(),
-    };
+    });
     let purge = tokio::spawn(purge_idempotency_records(database.pool.clone()));
     let compact = tokio::spawn(compact_statistics(database.pool.clone()));
     let (stop, stopped) = watch::channel(false);

@@ -41,9 +41,35 @@ use crate::domain::product::MetadataPolicy;
 use crate::error::ApiError;
 use crate::openapi::{ApiDoc, DocsSettings};
 
-/// What every handler can reach. Cheap to clone.
+/// What every handler can reach: one shared allocation, so that the copy each middleware
+/// layer and handler takes of it per request is one reference count, not one per field (a
+/// request cloned and dropped it several times, each touching about ten shared counters).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl AppState {
+    pub fn new(shared: SharedState) -> Self {
+        Self(Arc::new(shared))
+    }
+
+    /// A copy of the parts, to build a variant of this state (other settings for one kind of
+    /// request, or a test's instance).
+    pub fn parts(&self) -> SharedState {
+        (*self.0).clone()
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+/// The parts of an [`AppState`].
+#[derive(Clone)]
+pub struct SharedState {
     pub pool: Pool,
     pub policy: Arc<MetadataPolicy>,
     /// Largest accepted request body, in bytes.

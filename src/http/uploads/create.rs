@@ -13,7 +13,6 @@ use uuid::Uuid;
 use crate::authz::Action;
 use crate::domain::TableRef;
 use crate::error::{ApiError, Problem};
-use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::JsonBody;
 use crate::http::idempotency::IdempotencyKey;
@@ -23,6 +22,7 @@ use crate::http::write::{
     Applied, ChangeFuture, Idempotent, ProductChange, VersionWriter, WritePlan, change_product,
     ensure_latest,
 };
+use crate::http::{AppState, SharedState};
 use crate::store::products::ProductVersionRow;
 use crate::store::tables::TableRow;
 use crate::store::uploads::NewUpload;
@@ -86,10 +86,10 @@ pub async fn create_upload(
     };
     let mut writes = (*state.writes).clone();
     writes.idempotency.retention = lifetime;
-    let write_state = AppState {
+    let write_state = AppState::new(SharedState {
         writes: Arc::new(writes),
-        ..state.clone()
-    };
+        ..state.parts()
+    });
     let plan = WritePlan {
         product: &reference.product,
         optimistic: false,

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode
 use daap::auth::TokenValidator;
 use daap::authz::Policy;
 use daap::domain::product::MetadataPolicy;
-use daap::http::{AppState, WriteSettings, app};
+use daap::http::{AppState, SharedState, WriteSettings, app};
 use daap::openapi::DocsSettings;
 use daap::store::pool::{MIGRATOR, PoolSettings, connect};
 use http_body_util::BodyExt;
@@ -151,7 +151,7 @@ impl TestApp {
         let service_pool = connect(options.clone(), &test_pool_settings())
             .await
             .expect("connect to the test database");
-        let state = AppState {
+        let state = AppState::new(SharedState {
             pool: service_pool,
             policy: Arc::new(policy),
             body_limit: 64 * 1024,
@@ -162,7 +162,7 @@ impl TestApp {
             uploads: None,
             gateway: Arc::new(daap::http::gateway::Gateway::default()),
             readiness: daap::readiness::Readiness::new(),
-        };
+        });
         Self {
             router: app(state.clone()),
             pool: test_side_pool(options),
@@ -172,7 +172,10 @@ impl TestApp {
 
     /// The same instance behind other gateway settings (rate limits, request limits, ...).
     pub fn with_gateway(mut self, gateway: daap::http::gateway::Gateway) -> Self {
-        self.state.gateway = Arc::new(gateway);
+        self.state = AppState::new(SharedState {
+            gateway: Arc::new(gateway),
+            ..self.state.parts()
+        });
         self.router = app(self.state.clone());
         self
     }
@@ -198,9 +201,12 @@ impl TestApp {
         };
         let options = self.state.pool.connect_options().clone();
         self.state.pool.close();
-        self.state.pool = connect(options, &settings)
-            .await
-            .expect("connect the smaller pool");
+        self.state = AppState::new(SharedState {
+            pool: connect(options, &settings)
+                .await
+                .expect("connect the smaller pool"),
+            ..self.state.parts()
+        });
         self.router = app(self.state.clone());
         self
     }
@@ -213,10 +219,10 @@ impl TestApp {
             .await
             .expect("reconnect");
         self.state.pool.close();
-        let state = AppState {
+        let state = AppState::new(SharedState {
             pool: service_pool,
-            ..self.state.clone()
-        };
+            ..self.state.parts()
+        });
         Self {
             router: app(state.clone()),
             pool: test_side_pool(options),

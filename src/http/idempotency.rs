@@ -166,7 +166,7 @@ pub async fn remember(
     key: &IdempotencyKey,
     resource: &str,
     response: Response,
-    settings: &IdempotencySettings,
+    retention: Duration,
 ) -> Result<Response, ApiError> {
     if !response.status().is_success() {
         return Ok(response);
@@ -191,7 +191,7 @@ pub async fn remember(
             status: parts.status.as_u16() as i16,
             headers: Value::Object(headers),
             body: &bytes,
-            retention: settings.retention,
+            retention,
         },
     )
     .await?;

@@ -52,10 +52,12 @@ impl AppState {
         Self(Arc::new(shared))
     }
 
-    /// A copy of the parts, to build a variant of this state (other settings for one kind of
-    /// request, or a test's instance).
-    pub fn parts(&self) -> SharedState {
-        (*self.0).clone()
+    /// This state with `change` made to a copy of its parts (a test's variant of an
+    /// instance); the original is untouched.
+    pub fn with(&self, change: impl FnOnce(&mut SharedState)) -> Self {
+        let mut parts = (*self.0).clone();
+        change(&mut parts);
+        Self::new(parts)
     }
 }
 

@@ -69,6 +69,7 @@ pub async fn register_data_product(
     let idempotency = Idempotent {
         key: &key,
         resource: ProductRef::product_id(&new.name),
+        retention: None,
     };
     let registration = Registration {
         new: &new,

@@ -92,7 +92,11 @@ async fn run_write(request: WriteRequest<'_>, write: TableWrite) -> Result<Respo
     let plan = WritePlan {
         product: &product,
         optimistic,
-        idempotency: key.as_ref().map(|key| Idempotent { key, resource }),
+        idempotency: key.as_ref().map(|key| Idempotent {
+            key,
+            resource,
+            retention: None,
+        }),
     };
     let change = TableChangeRequest { request, write };
     change_product(state, plan, &change).await

@@ -1,6 +1,6 @@
 //! `POST /v1/schemas/{id}/uploads`: issue an upload of a CSV file into a table.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::authz::Action;
 use crate::domain::TableRef;
 use crate::error::{ApiError, Problem};
+use crate::http::AppState;
 use crate::http::actor::Actor;
 use crate::http::extract::JsonBody;
 use crate::http::idempotency::IdempotencyKey;
@@ -22,7 +23,6 @@ use crate::http::write::{
     Applied, ChangeFuture, Idempotent, ProductChange, VersionWriter, WritePlan, change_product,
     ensure_latest,
 };
-use crate::http::{AppState, SharedState};
 use crate::store::products::ProductVersionRow;
 use crate::store::tables::TableRow;
 use crate::store::uploads::NewUpload;
@@ -84,18 +84,13 @@ pub async fn create_upload(
         Some(_) => MULTIPART_LIFETIME,
         None => uploads.settings.expiry,
     };
-    let mut writes = (*state.writes).clone();
-    writes.idempotency.retention = lifetime;
-    let write_state = AppState::new(SharedState {
-        writes: Arc::new(writes),
-        ..state.parts()
-    });
     let plan = WritePlan {
         product: &reference.product,
         optimistic: false,
         idempotency: Some(Idempotent {
             key: &key,
             resource,
+            retention: Some(lifetime),
         }),
     };
     let issue = IssueUpload {
@@ -107,7 +102,7 @@ pub async fn create_upload(
         origin: origin(&headers),
         started_multipart: Mutex::new(None),
     };
-    let result = change_product(&write_state, plan, &issue).await;
+    let result = change_product(&state, plan, &issue).await;
     let started = issue.started_multipart.lock().expect("not poisoned").take();
     if result.is_err()
         && let Some(s3_key) = started

@@ -103,11 +103,14 @@ pub struct WritePlan<'a> {
     pub idempotency: Option<Idempotent<'a>>,
 }
 
-/// A write that is safe to retry: its key, and the id of the resource it creates (whose
-/// deletion forgets the derived keys that created it).
+/// A write that is safe to retry: its key, the id of the resource it creates (whose
+/// deletion forgets the derived keys that created it), and how long its answer is replayed.
 pub struct Idempotent<'a> {
     pub key: &'a IdempotencyKey,
     pub resource: String,
+    /// `None`: the deployment's retention (`DAAP_IDEMPOTENCY_RETENTION_SECS`); a write whose answer
+    /// stops being useful sooner (an upload's signed URLs) keeps it for that long instead.
+    pub retention: Option<std::time::Duration>,
 }
 
 /// Run `change` on the product `plan.product` through the one write sequence (module docs).
@@ -239,7 +242,9 @@ async fn remember(
                 idempotent.key,
                 &idempotent.resource,
                 response,
-                &state.writes.idempotency,
+                idempotent
+                    .retention
+                    .unwrap_or(state.writes.idempotency.retention),
             )
             .await
         }

@@ -172,10 +172,7 @@ impl TestApp {
 
     /// The same instance behind other gateway settings (rate limits, request limits, ...).
     pub fn with_gateway(mut self, gateway: daap::http::gateway::Gateway) -> Self {
-        self.state = AppState::new(SharedState {
-            gateway: Arc::new(gateway),
-            ..self.state.parts()
-        });
+        self.state = self.state.with(|parts| parts.gateway = Arc::new(gateway));
         self.router = app(self.state.clone());
         self
     }
@@ -201,12 +198,10 @@ impl TestApp {
         };
         let options = self.state.pool.connect_options().clone();
         self.state.pool.close();
-        self.state = AppState::new(SharedState {
-            pool: connect(options, &settings)
-                .await
-                .expect("connect the smaller pool"),
-            ..self.state.parts()
-        });
+        let pool = connect(options, &settings)
+            .await
+            .expect("connect the smaller pool");
+        self.state = self.state.with(|parts| parts.pool = pool);
         self.router = app(self.state.clone());
         self
     }
@@ -219,10 +214,7 @@ impl TestApp {
             .await
             .expect("reconnect");
         self.state.pool.close();
-        let state = AppState::new(SharedState {
-            pool: service_pool,
-            ..self.state.parts()
-        });
+        let state = self.state.with(|parts| parts.pool = service_pool);
         Self {
             router: app(state.clone()),
             pool: test_side_pool(options),

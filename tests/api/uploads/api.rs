@@ -277,14 +277,14 @@ async fn uploads_are_listed_newest_first_a_page_at_a_time_with_their_status() {
 async fn only_callers_who_may_change_the_product_may_issue_uploads() {
     let idp = FakeIdp::start(&[&key_a()]).await;
     let base = TestApp::with_auth(idp.validator(idp.config()), Policy::default()).await;
-    let mut parts = base.state.parts();
     let dir = Scratch::new("auth-uploads");
     let store = LocalStore::open(&dir).unwrap();
-    parts.uploads = Some(Arc::new(Uploads {
-        settings: settings(Duration::from_secs(60), 5 << 20),
-        store: Store::Local(store),
-    }));
-    let state = daap::http::AppState::new(parts);
+    let state = base.state.with(|parts| {
+        parts.uploads = Some(Arc::new(Uploads {
+            settings: settings(Duration::from_secs(60), 5 << 20),
+            store: Store::Local(store),
+        }))
+    });
     let app = TestApp {
         router: app(state.clone()),
         pool: base.pool.clone(),

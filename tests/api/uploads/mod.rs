@@ -101,9 +101,9 @@ impl Served {
             }
         };
         let base = TestApp::new().await;
-        let mut parts = base.state.parts();
-        parts.uploads = Some(Arc::new(Uploads { settings, store }));
-        let state = daap::http::AppState::new(parts);
+        let state = base
+            .state
+            .with(|parts| parts.uploads = Some(Arc::new(Uploads { settings, store })));
         let app = TestApp {
             router: app(state.clone()),
             pool: base.pool.clone(),
